@@ -1,0 +1,85 @@
+/**
+ * Experiment: what ioredis auto-pipelining would buy on the synchronous path. Two `switchyard all`
+ * processes in front of the same upstream, one as shipped and one with auto-pipelining forced on by
+ * a preload (below; no code outside bench/ changes), measured in interleaved cells: throughput,
+ * latency, CPU and write system calls per request.
+ *
+ * Run: npx tsx bench/autopipelining-experiment.ts   (BENCH_DURATION_S, default 5)
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runLoad } from './lib/load.js';
+import { cpuSplitMs, syscalls } from './lib/proc-stats.js';
+import { envNumber, isMain, markdownTable, runMeta, writeResults } from './lib/results.js';
+import { round } from './lib/stats.js';
+import { checkTarget, completionBody, startTarget, type Target } from './lib/targets.js';
+import { startUpstream } from './lib/upstream.js';
+
+/**
+ * Loaded with `node --import` before tsx (so plain JS): turns on ioredis auto-pipelining for every
+ * connection the process opens, so commands issued in the same tick share one socket write.
+ * Blocking and pub/sub commands stay out of the pipelines.
+ */
+const PRELOAD_SOURCE = `import { createRequire } from 'node:module';
+const require = createRequire(${JSON.stringify(new URL('../package.json', import.meta.url).pathname)});
+const { Redis } = require('ioredis');
+const ignored = ['bzpopmin', 'bzpopmax', 'brpop', 'blpop', 'brpoplpush', 'blmove', 'xread', 'xreadgroup', 'subscribe', 'psubscribe', 'unsubscribe', 'punsubscribe'];
+const connect = Redis.prototype.connect;
+Redis.prototype.connect = function (...args) {
+  this.options.enableAutoPipelining = true;
+  this.options.autoPipeliningIgnoredCommands = ignored;
+  return connect.apply(this, args);
+};
+`;
+
+function writePreload(): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'switchyard-autopipelining-')), 'preload.mjs');
+  writeFileSync(path, PRELOAD_SOURCE);
+  return path;
+}
+
+export async function runAutopipeliningExperiment(durationSeconds: number): Promise<{ rows: Array<Record<string, number | string>> }> {
+  const upstream = await startUpstream();
+  const variants: Array<{ label: string; target: Target }> = [];
+  const rows: Array<Record<string, number | string>> = [];
+  try {
+    variants.push({ label: 'as shipped', target: await startTarget('switchyard-all', upstream) });
+    variants.push({ label: 'auto-pipelining', target: await startTarget('switchyard-all', upstream, { nodeArgs: ['--import', writePreload()] }) });
+    for (const { target } of variants) for (let i = 0; i < 50; i++) await checkTarget(target);
+    for (const connections of [1, 16, 64]) {
+      for (const { label, target } of variants) {
+        const pid = target.pids.all!;
+        await runLoad({ url: target.endpoint, headers: target.headers, body: completionBody(), connections, durationSeconds: 1 });
+        const cpu0 = cpuSplitMs(pid);
+        const writes0 = syscalls(pid).write;
+        const load = await runLoad({ url: target.endpoint, headers: target.headers, body: completionBody(), connections, durationSeconds });
+        rows.push({
+          variant: label,
+          c: connections,
+          rps: load.rps,
+          p50: load.latency.p50,
+          p99: load.latency.p99,
+          userMsPerRequest: round((cpuSplitMs(pid).user - cpu0.user) / load.requests, 3),
+          systemMsPerRequest: round((cpuSplitMs(pid).system - cpu0.system) / load.requests, 3),
+          writesPerRequest: round((syscalls(pid).write - writes0) / load.requests, 2),
+          errors: load.non2xx + load.errors,
+        });
+        process.stderr.write(`autopipelining: ${JSON.stringify(rows[rows.length - 1])}\n`);
+      }
+    }
+  } finally {
+    for (const { target } of variants) await target.stop();
+    await upstream.stop();
+  }
+  return { rows };
+}
+
+if (isMain(import.meta.url)) {
+  const meta = await runMeta();
+  const result = await runAutopipeliningExperiment(envNumber('BENCH_DURATION_S', 5));
+  writeResults('autopipelining-experiment', { meta, ...result });
+  const header = ['variant', 'c', 'req/s', 'p50 ms', 'p99 ms', 'user CPU ms / request', 'system CPU ms / request', 'write syscalls / request', 'errors'];
+  process.stdout.write(`${markdownTable(header, result.rows.map((r) => Object.values(r)))}\n`);
+  process.exit(0);
+}

@@ -1,0 +1,217 @@
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { createApp } from '../api/create-app.js';
+import type { OperatorState } from '../api/routes/operator-page.js';
+import { EventSubscriber } from '../api/event-subscriber.js';
+import { JobCancellation } from '../api/job-cancellation.js';
+import { JobSubmitter } from '../api/job-submitter.js';
+import { JobWaiters } from '../api/job-waiters.js';
+import { StreamRelay } from '../api/stream-relay.js';
+import { VirtualKeyAuth } from '../api/middleware/virtual-key-auth.js';
+import type { SwitchyardConfig } from '../shared/config/config-schema.js';
+import { JobStore } from '../shared/jobs/job-store.js';
+import { KeyStore } from '../shared/keys/key-store.js';
+import { LlmQueues } from '../shared/queues/llm-queues.js';
+import { WebhookQueue } from '../shared/queues/webhook-queue.js';
+import { connectRedis } from '../shared/redis/connect-redis.js';
+import { RedisKeys } from '../shared/redis/redis-keys.js';
+import { InflightCalls } from '../workers/dispatch/inflight-calls.js';
+import { ChunkPublisher } from '../workers/dispatch/chunk-publisher.js';
+import { DeploymentPacing } from '../workers/dispatch/deployment-pacing.js';
+import { TokenBuckets } from '../shared/rate-limit/index.js';
+import { CircuitBreakers } from '../shared/circuit/circuit-breaker.js';
+import { UsageLedger } from '../shared/usage/usage-ledger.js';
+import { UsageAccountant } from '../shared/usage/usage-accountant.js';
+import { PriceTable } from '../shared/usage/price-table.js';
+import { GatewayMetrics } from '../shared/metrics/gateway-metrics.js';
+import { Budgets } from '../shared/usage/budgets.js';
+import { TeamPolicies } from '../shared/keys/team-policies.js';
+import { AdmissionSettler } from '../shared/usage/admission-settler.js';
+import { Admission } from '../api/admission.js';
+import type { ProviderRuntime } from '../workers/providers/provider-runtime.js';
+import { createRuntimes } from '../workers/providers/create-runtime.js';
+import { WorkerPool } from '../workers/worker-pool.js';
+import { createResponseCache } from './create-cache.js';
+import { registerBatchApi } from '../api/batches/register-batch-api.js';
+import { startBatchWorkers, type BatchWorkers } from '../workers/batches/start-batch-workers.js';
+
+export interface GatewayOptions {
+  config: SwitchyardConfig;
+  roles: { api: boolean; worker: boolean };
+  logger: Logger;
+  /** Runtimes per deployment; built from the config when omitted. */
+  runtimes?: Map<string, ProviderRuntime>;
+  /** Serve and run the Batch API (default true; tests that compose it themselves turn it off). */
+  batches?: boolean;
+}
+
+export interface Gateway {
+  /** `http://host:port` of the API, when this process serves it. */
+  url: string | null;
+  adminKey: string;
+  adminKeyGenerated: boolean;
+  redis: Redis;
+  close(graceMs?: number): Promise<void>;
+}
+
+/**
+ * Wires one Switchyard process: the API role, the worker role, or both, on one shared Redis
+ * connection (plus BullMQ's blocking connections and one subscriber).
+ */
+export async function startGateway(options: GatewayOptions): Promise<Gateway> {
+  const { config, roles, logger } = options;
+  const redis = connectRedis(config.redis.url);
+  redis.on('error', (err) => logger.warn({ err: { message: err.message } }, 'redis connection error'));
+  const keys = new RedisKeys(config.redis.keyPrefix);
+  const store = new JobStore(redis, keys, config.jobs.resultTtlSeconds);
+  const keyStore = new KeyStore(redis, keys);
+  const queues = new LlmQueues(redis, keys);
+  for (const name of Object.keys(config.deployments)) queues.queue(name);
+  const webhooks = new WebhookQueue(redis, keys, config.webhooks);
+  const buckets = new TokenBuckets(redis, config.redis.keyPrefix);
+  const pacing = new DeploymentPacing(buckets, config.deployments);
+  const circuits = new CircuitBreakers(redis, config.redis.keyPrefix);
+  const metrics = new GatewayMetrics();
+  const ledger = new UsageLedger(redis, config.redis.keyPrefix);
+  const prices = new PriceTable(config.pricing);
+  const accountant = new UsageAccountant(ledger, prices, metrics);
+  const budgets = new Budgets(redis, config.redis.keyPrefix);
+  const teams = new TeamPolicies(redis, config.redis.keyPrefix);
+  const settler = new AdmissionSettler(buckets, budgets, prices);
+  const closers: Array<(graceMs: number) => Promise<unknown>> = [];
+
+  const onCacheError = (err: unknown): void => logger.warn({ err: { message: (err as Error).message } }, 'cache background error');
+  const cache = await createResponseCache(config, redis, onCacheError);
+
+  let pool: WorkerPool | undefined;
+  let batchWorkers: BatchWorkers | undefined;
+  if (roles.worker) {
+    pool = new WorkerPool({
+      config,
+      store,
+      keyStore,
+      queues,
+      webhooks,
+      runtimes: options.runtimes ?? createRuntimes(config.deployments),
+      inflight: new InflightCalls(),
+      chunks: new ChunkPublisher(redis, keys),
+      pacing,
+      circuits,
+      cache,
+      accountant,
+      metrics,
+      settler,
+      connection: redis,
+      keys,
+      logger,
+    });
+    await pool.start();
+    if (options.batches !== false) {
+      batchWorkers = await startBatchWorkers({ config, batches: config.batches, redis, keys, store, queues, keyStore, cache, accountant, logger });
+      // Batch lines stop being submitted before the deployment workers stop.
+      closers.push((graceMs) => batchWorkers!.close(graceMs));
+    }
+    closers.push((graceMs) => pool!.close(graceMs));
+  }
+
+  const adminKeyGenerated = !config.server.adminKey;
+  const adminKey = config.server.adminKey ?? `sy-admin-${randomBytes(24).toString('base64url')}`;
+  /** Queue depths and circuit states of every deployment, read from Redis (operator page, gauges). */
+  const operatorState = async (): Promise<OperatorState> => {
+    const deployments = Object.keys(config.deployments);
+    const [counts, circuitStates] = await Promise.all([
+      Promise.all(deployments.map((d) => queues.queue(d).getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'failed'))),
+      circuits.states(deployments),
+    ]);
+    const queueStates = deployments.map((deployment, i) => {
+      const c = counts[i]!;
+      return { deployment, waiting: (c.waiting ?? 0) + (c.prioritized ?? 0), active: c.active ?? 0, delayed: c.delayed ?? 0, failed: c.failed ?? 0 };
+    });
+    return { queues: queueStates, circuits: circuitStates };
+  };
+
+  let url: string | null = null;
+  if (roles.api) {
+    const subscriber = new EventSubscriber(redis.duplicate());
+    const waiters = new JobWaiters();
+    const auth = new VirtualKeyAuth(keyStore);
+    const relay = new StreamRelay(keys.streamChannel(randomBytes(8).toString('hex')));
+    await subscriber.on(keys.jobEvents(), waiters.onMessage);
+    await subscriber.on(relay.channel, relay.onMessage);
+    await subscriber.on(keys.keyEvents(), (keyId) => auth.forget(keyId));
+    const batchApi = options.batches === false ? null : registerBatchApi({ config, batches: config.batches, redis, keys, auth: auth.middleware });
+    const app = createApp({
+      config,
+      adminKey,
+      logger,
+      store,
+      keyStore,
+      auth,
+      waiters,
+      relay,
+      cache,
+      ledger,
+      accountant,
+      metrics,
+      teams,
+      budgets,
+      admission: new Admission(teams, buckets, budgets, prices, (request, deployment) => pacing.estimate(request, deployment)),
+      operatorState,
+      refreshGauges: async () => {
+        const state = await operatorState();
+        for (const q of state.queues) {
+          for (const kind of ['waiting', 'active', 'delayed', 'failed'] as const) metrics.queueDepth.set({ deployment: q.deployment, state: kind }, q[kind]);
+          metrics.circuitState.set({ deployment: q.deployment }, { closed: 0, half_open: 0.5, open: 1 }[state.circuits[q.deployment] ?? 'closed'] ?? 0);
+        }
+      },
+      submitter: new JobSubmitter(config, redis, keys, store, queues, webhooks, buckets, (request, deployment) => pacing.estimate(request, deployment)),
+      cancellation: new JobCancellation(redis, keys, store, queues, webhooks, settler),
+      batchApi: batchApi?.router,
+      boardQueues: [...queues.all(), webhooks.queue, ...(batchApi?.queues.all() ?? [])],
+      readiness: async () => {
+        const redisOk = await redis.ping().then((r) => r === 'PONG', () => false);
+        const checks: Record<string, boolean> = { redis: redisOk };
+        const details: Record<string, string> = {};
+        if (pool) checks.workers = pool.isRunning();
+        if (batchWorkers) checks.batchWorkers = batchWorkers.isRunning();
+        for (const [deployment, state] of Object.entries(await circuits.states(Object.keys(config.deployments)))) {
+          // An open circuit is reported, not fatal: traffic fails over while it lasts.
+          details[`circuit:${deployment}`] = state;
+        }
+        return { ready: Object.values(checks).every(Boolean), checks, details };
+      },
+    });
+    const server: Server = app.listen(config.server.port, config.server.host);
+    await once(server, 'listening');
+    server.keepAliveTimeout = 65_000;
+    const address = server.address() as AddressInfo;
+    const host = config.server.host === '0.0.0.0' || config.server.host === '::' ? '127.0.0.1' : config.server.host;
+    url = `http://${host}:${address.port}`;
+    // Stop accepting first, so in-flight requests finish (up to the grace period) while workers still run.
+    closers.unshift(async (graceMs) => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const force = setTimeout(() => server.closeAllConnections(), graceMs);
+      await closed;
+      clearTimeout(force);
+      await Promise.all([subscriber.close(), batchApi?.close()]);
+    });
+  }
+
+  return {
+    url,
+    adminKey,
+    adminKeyGenerated,
+    redis,
+    async close(graceMs = 10_000) {
+      for (const close of closers) await close(graceMs);
+      await queues.close();
+      await webhooks.close();
+      await redis.quit();
+    },
+  };
+}

@@ -1,0 +1,55 @@
+import { z } from 'zod';
+import { CacheKeys, tenantHash } from './cache-keys.js';
+import type { CacheScope } from './cache-scope.js';
+import type { RedisConnection } from './redis-script.js';
+
+/** Exact-tier value: JSON in a Redis string. `v` lets a later format coexist with this one. */
+const exactValue = z.object({ v: z.literal(1), expiresAtMs: z.number(), response: z.record(z.string(), z.unknown()) });
+
+/**
+ * The exact tier: one Redis string per (tenant, request hash) with a TTL. The expiry is also stored
+ * in the value and checked against the injected clock, so expiry is testable without waiting and a
+ * value is never served late even if Redis evicts lazily.
+ */
+export class ExactTier {
+  readonly #redis: RedisConnection;
+  readonly #keys: CacheKeys;
+
+  constructor(redis: RedisConnection, keyPrefix: string) {
+    this.#redis = redis;
+    this.#keys = new CacheKeys(keyPrefix);
+  }
+
+  /** The stored response, or undefined when absent, expired or unreadable. */
+  async get(scope: CacheScope, nowMs: number): Promise<Record<string, unknown> | undefined> {
+    const raw = await this.#redis.get(this.#keys.exact(scope.tenantHash, scope.requestHash));
+    if (raw === null) return undefined;
+    const parsed = exactValue.safeParse(safeJson(raw));
+    return parsed.success && parsed.data.expiresAtMs > nowMs ? parsed.data.response : undefined;
+  }
+
+  async set(scope: CacheScope, response: Record<string, unknown>, nowMs: number, ttlMs: number): Promise<void> {
+    const value = JSON.stringify({ v: 1, expiresAtMs: nowMs + ttlMs, response });
+    await this.#redis.set(this.#keys.exact(scope.tenantHash, scope.requestHash), value, 'PX', ttlMs);
+  }
+
+  /** Deletes every entry of a tenant; returns how many. Uses SCAN (on Redis Cluster, run per primary). */
+  async purge(tenant: string): Promise<number> {
+    let removed = 0;
+    let cursor = '0';
+    do {
+      const [next, keys] = await this.#redis.scan(cursor, 'MATCH', this.#keys.exactPattern(tenantHash(tenant)), 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) removed += await this.#redis.unlink(...keys);
+    } while (cursor !== '0');
+    return removed;
+  }
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,12 @@
+import type { JobRecord } from '../jobs/job-record.js';
+
+/**
+ * Seconds a request spent in the gateway besides its vendor calls: its end-to-end time minus the
+ * latency of every attempt (failed ones included). What remains is queueing, pacing waits, retries'
+ * backoff, translation and Redis — the gateway's overhead as the client feels it. Never negative
+ * (attempt latencies are measured by another process, whose clock may differ slightly).
+ */
+export function gatewayOverheadSeconds(totalMs: number, record: Pick<JobRecord, 'attempts'>): number {
+  const vendorMs = record.attempts.reduce((sum, attempt) => sum + Math.max(0, attempt.latency_ms), 0);
+  return Math.max(0, totalMs - vendorMs) / 1000;
+}

@@ -1,0 +1,42 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { deletePrefix, testPrefix, testRedis } from '../../test/helpers/test-redis.js';
+import { RedisKeys } from '../redis/redis-keys.js';
+import { FairPriority } from './fair-priority.js';
+
+const redis = testRedis();
+const prefix = testPrefix('fair');
+const fair = new FairPriority(redis, new RedisKeys(prefix));
+
+afterAll(async () => {
+  await deletePrefix(redis, prefix);
+  await redis.quit();
+});
+
+describe('FairPriority', () => {
+  it('interleaves a late team with a team that queued a burst', async () => {
+    const burst: number[] = [];
+    for (let i = 0; i < 1000; i++) burst.push(await fair.enter('dep', 'batch', 'team-a'));
+    const late = await fair.enter('dep', 'batch', 'team-b');
+    expect(burst[0]).toBe(1_000_000);
+    expect(burst[999]).toBe(1_000_999);
+    // Team B's first job runs after team A's first, before the other 999.
+    expect(late).toBe(1_000_000);
+    expect(burst.filter((p) => p <= late)).toHaveLength(1);
+  });
+
+  it('keeps classes apart: any interactive job before any default job before any batch job', async () => {
+    let maxDefault = 0;
+    for (let i = 0; i < 2000; i++) maxDefault = Math.max(maxDefault, await fair.enter('dep2', 'default', 'team-a'));
+    expect(await fair.enter('dep2', 'interactive', 'team-a')).toBeLessThan(1_000);
+    expect(maxDefault).toBeLessThan(1_000_000);
+    expect(fair.reentry('batch')).toBe(1_000_000);
+  });
+
+  it('moves a team forward as its jobs are taken', async () => {
+    await fair.enter('dep3', 'default', 'team-c');
+    await fair.enter('dep3', 'default', 'team-c');
+    await fair.taken('dep3', 'default', 'team-c');
+    await fair.taken('dep3', 'default', 'team-c');
+    expect(await fair.enter('dep3', 'default', 'team-c')).toBe(1_000);
+  });
+});

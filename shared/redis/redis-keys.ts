@@ -1,0 +1,60 @@
+/**
+ * Every Redis key Switchyard writes, built in one place. Keys that a single Lua script touches
+ * together share a hash tag, so the scripts also run on Redis Cluster.
+ *
+ * Contract (values documented where they are written):
+ * - `<p>:job:{<id>}`                hash: the job record (see shared/jobs/job-record.ts)
+ * - `<p>:idem:{<keyId>}:<key>`      string: job id for an Idempotency-Key, with TTL
+ * - `<p>:vkey:<sha256>`             string: key id for a virtual key's hash
+ * - `<p>:key:<id>`                  hash: a virtual key's record (no plaintext key)
+ * - `<p>:keys`                      set: all key ids
+ * - `<p>:events:jobs`               pub/sub channel: job terminal notifications
+ * - `<p>:events:keys`               pub/sub channel: key revocations (cache invalidation)
+ * - `<p>:events:cancel`             pub/sub channel: cancel requests for running jobs
+ * - `<p>:events:stream:<instance>`  pub/sub channel of one API process: stream chunks for the
+ *                                   clients it holds, each message `<job id>\n<chunk JSON>`
+ */
+export class RedisKeys {
+  constructor(readonly prefix: string) {}
+
+  job(id: string): string {
+    return `${this.prefix}:job:{${id}}`;
+  }
+
+  idempotency(keyId: string, idempotencyKey: string): string {
+    return `${this.prefix}:idem:{${keyId}}:${idempotencyKey}`;
+  }
+
+  virtualKeyHash(sha256: string): string {
+    return `${this.prefix}:vkey:${sha256}`;
+  }
+
+  keyRecord(id: string): string {
+    return `${this.prefix}:key:${id}`;
+  }
+
+  keyIndex(): string {
+    return `${this.prefix}:keys`;
+  }
+
+  jobEvents(): string {
+    return `${this.prefix}:events:jobs`;
+  }
+
+  keyEvents(): string {
+    return `${this.prefix}:events:keys`;
+  }
+
+  cancelEvents(): string {
+    return `${this.prefix}:events:cancel`;
+  }
+
+  streamChannel(instanceId: string): string {
+    return `${this.prefix}:events:stream:${instanceId}`;
+  }
+
+  /** BullMQ's prefix for one queue: a hash tag per queue puts each queue in its own cluster slot. */
+  bullPrefix(queueName: string): string {
+    return `${this.prefix}:bull:{${queueName}}`;
+  }
+}

@@ -1,0 +1,66 @@
+import type { GatewayError } from '../../shared/errors/gateway-error.js';
+import { isTerminal, type AttemptRecord, type JobRecord } from '../../shared/jobs/job-record.js';
+import type { LlmJobData } from '../../shared/queues/llm-job-data.js';
+import type { DispatchDeps } from './dispatch-deps.js';
+import { nextStep } from './next-step.js';
+
+/**
+ * How a job moves between attempts. Each move first advances the record (ADVANCE, guarded by the
+ * current seq) and only then adds the next BullMQ job with its deterministic id, so a crash in
+ * between is repaired by the replayed attempt (START answers 'stale', which calls `ensureEnqueued`).
+ */
+
+/** After a failed attempt: retry, fail over, or fail, as `nextStep` decides from the error code. */
+export async function afterFailure(deps: DispatchDeps, record: JobRecord, attempts: AttemptRecord[], error: GatewayError): Promise<void> {
+  const decision = nextStep(record, attempts, error, deps.config.deployments, deps.config.workers);
+  if (decision.kind === 'fail') return failJob(deps, record, attempts, error);
+  if (decision.kind === 'failover') {
+    deps.metrics.failovers.inc({ from: record.route[record.step]!.deployment, to: record.route[decision.step]!.deployment });
+  }
+  await moveTo(deps, record, decision.step, attempts, decision.kind === 'retry' ? decision.delayMs : 0);
+}
+
+/** Hands the job to route step `step` (same or next target), after `delayMs`. */
+export async function moveTo(deps: DispatchDeps, record: JobRecord, step: number, attempts: AttemptRecord[], delayMs: number): Promise<void> {
+  const nextSeq = record.seq + 1;
+  if (await deps.store.advance(record, nextSeq, step, attempts)) {
+    await ensureEnqueued(deps, { ...record, seq: nextSeq, step, attempts }, delayMs);
+  }
+}
+
+export async function failJob(deps: DispatchDeps, record: JobRecord, attempts: AttemptRecord[], error: GatewayError): Promise<void> {
+  const { written, record: finished } = await deps.store.finish(record, { status: 'failed', error: error.toData(), attempts });
+  if (written) await afterEnd(deps, finished);
+}
+
+/** What follows a job's end, once: metrics, its key/team reservations settled, its webhook. */
+export async function afterEnd(deps: DispatchDeps, record: JobRecord): Promise<void> {
+  countJob(deps, record);
+  await Promise.all([deps.settler.settle(record), ensureWebhook(deps, record)]);
+}
+
+/** (Re-)adds the job's current BullMQ job; a no-op when it already exists. */
+export async function ensureEnqueued(deps: DispatchDeps, record: JobRecord, delayMs: number): Promise<void> {
+  const target = record.route[record.step]!;
+  const data: LlmJobData = {
+    v: 1,
+    jobId: record.id,
+    seq: record.seq,
+    team: record.team,
+    model: record.model,
+    priority: record.priority,
+    deadlineAt: record.deadlineAt,
+    tokens: deps.pacing.estimate(record.request, target.deployment),
+  };
+  await deps.queues.add(target.deployment, data, delayMs);
+}
+
+/** Counts a job that just ended, under the deployment of its last attempt. */
+export function countJob(deps: DispatchDeps, record: JobRecord): void {
+  deps.metrics.jobs.inc({ status: record.status, model: record.model, deployment: record.attempts.at(-1)?.deployment ?? 'none', team: record.team });
+}
+
+export async function ensureWebhook(deps: DispatchDeps, record: JobRecord): Promise<void> {
+  if (!record.webhook || !isTerminal(record.status)) return;
+  await deps.webhooks.enqueue({ v: 1, jobId: record.id, type: `job.${record.status as 'succeeded' | 'failed' | 'cancelled'}`, keyId: record.keyId });
+}

@@ -1,0 +1,111 @@
+import { createServer, type Server } from 'node:http';
+import { Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { RedisKeys } from '../shared/redis/redis-keys.js';
+import { llmQueueName, WEBHOOK_QUEUE } from '../shared/queues/queue-names.js';
+import { processAttempt, type DispatchDeps } from './dispatch/process-attempt.js';
+import { RateLimitSignal } from './dispatch/deployment-pacing.js';
+import { deliverJobWebhook, type WebhookDeliveryDeps } from './webhooks/deliver-job-webhook.js';
+
+export interface WorkerPoolDeps extends DispatchDeps, Omit<WebhookDeliveryDeps, 'store' | 'config'> {
+  /** Connection the pool duplicates for BullMQ's blocking reads and for the cancel subscription. */
+  connection: Redis;
+  keys: RedisKeys;
+  logger: Logger;
+}
+
+const REAP_EVERY_MS = 30_000;
+
+/**
+ * The worker role: one BullMQ worker per configured deployment (its `concurrency` at once), one
+ * for webhook deliveries, and a subscription to cancel requests so running calls can be aborted.
+ */
+export class WorkerPool {
+  private readonly workers: Worker[] = [];
+  private subscriber: Redis | undefined;
+  private reaper: NodeJS.Timeout | undefined;
+  private metricsServer: Server | undefined;
+
+  constructor(private readonly deps: WorkerPoolDeps) {}
+
+  async start(): Promise<void> {
+    const { config, keys, connection, logger } = this.deps;
+    const lockOptions = {
+      lockDuration: config.workers.lockDurationMs,
+      stalledInterval: config.workers.stalledIntervalMs,
+      maxStalledCount: config.workers.maxStalledCount,
+    };
+    for (const [name, deployment] of Object.entries(config.deployments)) {
+      const queueName = llmQueueName(name);
+      const worker: Worker = new Worker(queueName, (job) => this.runAttempt(worker, name, job), {
+        connection,
+        prefix: keys.bullPrefix(queueName),
+        concurrency: deployment.concurrency,
+        ...lockOptions,
+      });
+      this.watch(worker, name);
+    }
+    const webhookWorker = new Worker(WEBHOOK_QUEUE, (job) => deliverJobWebhook(this.deps, job), {
+      connection,
+      prefix: keys.bullPrefix(WEBHOOK_QUEUE),
+      concurrency: config.webhooks.concurrency,
+      ...lockOptions,
+    });
+    this.watch(webhookWorker, WEBHOOK_QUEUE);
+    await Promise.all(this.workers.map((w) => w.waitUntilReady()));
+
+    this.subscriber = connection.duplicate();
+    this.subscriber.on('error', () => undefined); // reconnects by itself; the main connection reports errors
+    this.subscriber.on('message', (_channel: string, jobId: string) => this.deps.inflight.abort(jobId));
+    await this.subscriber.subscribe(keys.cancelEvents());
+    if (config.workers.metricsPort > 0) {
+      this.metricsServer = createServer((_req, res) => {
+        void this.deps.metrics.registry.metrics().then((text) => {
+          res.setHeader('content-type', this.deps.metrics.registry.contentType);
+          res.end(text);
+        });
+      }).listen(config.workers.metricsPort);
+    }
+    // Reservations whose holder died (SIGKILL mid-call) go back to the buckets.
+    this.reaper = setInterval(() => void this.deps.pacing.reapExpired().catch(() => undefined), REAP_EVERY_MS);
+    this.reaper.unref();
+    logger.info({ deployments: Object.keys(config.deployments) }, 'workers started');
+  }
+
+  /** Runs an attempt; a short bucket rate-limits the whole queue (every worker) for exactly the refill time. */
+  private async runAttempt(worker: Worker, deployment: string, job: Job): Promise<void> {
+    try {
+      await processAttempt(this.deps, deployment, job);
+    } catch (err) {
+      if (!(err instanceof RateLimitSignal)) throw err;
+      this.deps.metrics.rateLimitWaits.inc({ deployment });
+      await worker.rateLimit(err.waitMs);
+      throw Worker.RateLimitError();
+    }
+  }
+
+  /** True when every BullMQ worker is connected and running (for /readyz). */
+  isRunning(): boolean {
+    return this.workers.length > 0 && this.workers.every((w) => w.isRunning());
+  }
+
+  /**
+   * Stops taking jobs and waits for running ones up to `graceMs`; then aborts what is left, whose
+   * BullMQ jobs another worker picks up after their lock expires (nothing is lost).
+   */
+  async close(graceMs = 10_000): Promise<void> {
+    clearInterval(this.reaper);
+    this.metricsServer?.close();
+    const closing = Promise.all(this.workers.map((w) => w.close()));
+    const timer = setTimeout(() => this.deps.inflight.abortAll(), graceMs);
+    await closing;
+    clearTimeout(timer);
+    await this.subscriber?.quit();
+  }
+
+  private watch(worker: Worker, name: string): void {
+    worker.on('error', (err) => this.deps.logger.error({ err: { message: err.message }, queue: name }, 'worker error'));
+    this.workers.push(worker);
+  }
+}
