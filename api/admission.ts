@@ -4,25 +4,29 @@ import type { RouteTarget } from '../shared/config/config-schema.js';
 import { GatewayError } from '../shared/errors/gateway-error.js';
 import type { KeyRecord } from '../shared/keys/key-store.js';
 import type { TeamPolicies } from '../shared/keys/team-policies.js';
-import { keyScope, teamScope, type ScopeLimits, type TokenBuckets } from '../shared/rate-limit/index.js';
-import type { BudgetScope, Budgets } from '../shared/usage/budgets.js';
+import type { GatewayMetrics } from '../shared/metrics/gateway-metrics.js';
+import { estimatePromptTokens, keyScope, teamScope, type ScopeLimits } from '../shared/rate-limit/index.js';
+import type { AdmissionGate, AdmitResult } from '../shared/usage/admission-gate.js';
+import type { BudgetScope } from '../shared/usage/budgets.js';
 import type { PriceTable } from '../shared/usage/price-table.js';
 import type { JobAdmission } from '../shared/jobs/job-record.js';
-import { estimatePromptTokens } from '../shared/rate-limit/index.js';
+import { countChatRequest } from './middleware/chat-request-outcome.js';
 
 /**
  * Admission before a job is queued, for the key and its team: the key's expiry and allowed models,
- * then their RPM/TPM buckets (one atomic reservation across both), then their USD budgets (one atomic
- * reservation across both, at the estimated cost of the route's first target). What it reserves is
- * stored on the job and settled by the worker with the real usage and cost.
+ * then ONE atomic reservation (AdmissionGate, one Lua script) of their RPM/TPM buckets and their USD
+ * budgets — all of it or nothing, at the estimated tokens and cost of the route's first target.
+ * What it reserves is stored on the job and settled by the worker with the real usage and cost.
  */
 export class Admission {
   constructor(
     private readonly teams: TeamPolicies,
-    private readonly buckets: TokenBuckets,
-    private readonly budgets: Budgets,
+    private readonly gate: AdmissionGate,
     private readonly prices: PriceTable,
-    private readonly estimateTokens: (request: ChatRequest, deployment: string) => number,
+    /** Output tokens a request may use on a deployment when it sets no max_tokens (the deployment's default). */
+    private readonly defaultMaxTokens: (deployment: string) => number,
+    /** Counts each admitted or refused request in `switchyard_chat_requests_total`. */
+    private readonly metrics?: GatewayMetrics,
   ) {}
 
   /** Checks the key's own rules; throws 401/403. Cheap: no Redis. */
@@ -33,47 +37,58 @@ export class Admission {
     }
   }
 
-  /** Reserves rate and budget for a job about to be queued; throws 429 when either is exhausted. */
+  /** Reserves rate and budget for a job about to be queued, atomically; throws 429 when either is exhausted. */
   async admit(key: KeyRecord, request: ChatRequest, route: RouteTarget[], res: Response): Promise<JobAdmission> {
     const team = await this.teams.get(key.team);
     const first = route[0]!;
-    const tokens = this.estimateTokens(request, first.deployment);
-    const limits: ScopeLimits[] = [];
-    if (key.policy.rpm || key.policy.tpm) limits.push({ scope: keyScope(key.team, key.id), rpm: key.policy.rpm, tpm: key.policy.tpm });
-    if (team.rpm || team.tpm) limits.push({ scope: teamScope(key.team), rpm: team.rpm, tpm: team.tpm });
-    const admission: JobAdmission = {};
-    if (limits.length > 0) {
-      const rate = await this.buckets.reserve(limits, { requests: 1, tokens });
-      if (!rate.ok) {
-        const limit = limits.map((l) => l.rpm).filter((n): n is number => n !== undefined);
-        if (limit.length) res.setHeader('x-ratelimit-limit-requests', String(Math.min(...limit)));
-        if (rate.remaining.requests !== null) res.setHeader('x-ratelimit-remaining-requests', String(Math.max(0, rate.remaining.requests)));
-        if (rate.remaining.tokens !== null) res.setHeader('x-ratelimit-remaining-tokens', String(Math.max(0, rate.remaining.tokens)));
-        res.setHeader('x-ratelimit-reset-requests', `${Math.ceil(rate.retryAfterMs / 1000)}s`);
-        throw new GatewayError('rate_limited', `Rate limit reached for ${key.policy.rpm || key.policy.tpm ? 'this key or its team' : 'this team'}; retry in ${Math.ceil(rate.retryAfterMs / 1000)} s.`, { retryAfterMs: rate.retryAfterMs });
-      }
-      admission.rate = rate.reservation;
+    const rate: ScopeLimits[] = [];
+    if (key.policy.rpm || key.policy.tpm) rate.push({ scope: keyScope(key.team, key.id), rpm: key.policy.rpm, tpm: key.policy.tpm });
+    if (team.rpm || team.tpm) rate.push({ scope: teamScope(key.team), rpm: team.rpm, tpm: team.tpm });
+    const budgets: BudgetScope[] = [];
+    if (key.policy.budget_usd) budgets.push({ team: key.team, scope: `key:${key.id}`, limitUsd: key.policy.budget_usd, period: key.policy.budget_period });
+    if (team.budget_usd) budgets.push({ team: key.team, scope: 'team', limitUsd: team.budget_usd, period: team.budget_period });
+    if (rate.length === 0 && budgets.length === 0) {
+      countChatRequest(this.metrics, res, request.model, key.team, 'queued');
+      return {};
     }
-    const scopes: BudgetScope[] = [];
-    if (key.policy.budget_usd) scopes.push({ team: key.team, scope: `key:${key.id}`, limitUsd: key.policy.budget_usd, period: key.policy.budget_period });
-    if (team.budget_usd) scopes.push({ team: key.team, scope: 'team', limitUsd: team.budget_usd, period: team.budget_period });
-    if (scopes.length > 0) {
+
+    // The tokenizer runs only when a TPM bucket or a budget needs the estimate (RPM counts requests).
+    let tokens = 0;
+    let estimateMicros = 0;
+    if (budgets.length > 0 || rate.some((l) => l.tpm)) {
       const promptTokens = estimatePromptTokens(request);
-      const usage = { prompt_tokens: promptTokens, completion_tokens: Math.max(0, tokens - promptTokens), total_tokens: tokens };
-      const estimate = this.prices.costMicros(first.model, usage).micros;
-      const budget = await this.budgets.reserve(scopes, estimate);
-      if (!budget.ok) {
-        if (admission.rate) await this.buckets.release(admission.rate);
-        throw new GatewayError('budget_exceeded', `The ${budget.scope === 'team' ? "team's" : "key's"} budget of ${budget.limitUsd} USD for this period is spent (${budget.spentUsd.toFixed(6)} USD).`);
+      // The output allowance as estimateRequestTokens counts it, without tokenizing the prompt twice.
+      const completionTokens = (request.max_completion_tokens ?? request.max_tokens ?? this.defaultMaxTokens(first.deployment)) * (request.n ?? 1);
+      tokens = promptTokens + completionTokens;
+      if (budgets.length > 0) {
+        estimateMicros = this.prices.costMicros(first.model, { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: tokens }).micros;
       }
-      admission.budget = budget.hold;
     }
+    const result = await this.gate.admit({ team: key.team, rate, amount: { requests: 1, tokens }, budgets, estimateMicros });
+    countChatRequest(this.metrics, res, request.model, key.team, result.ok ? 'queued' : result.reason);
+    if (!result.ok) throw refusal(result, key, rate, res);
+    const admission: JobAdmission = {};
+    if (result.rate) admission.rate = result.rate;
+    if (result.budget) admission.budget = result.budget;
     return admission;
   }
 
   /** Gives back what a job that never ran reserved (e.g. it could not be queued). */
   async release(admission: JobAdmission): Promise<void> {
-    if (admission.rate) await this.buckets.release(admission.rate);
-    if (admission.budget) await this.budgets.settle(admission.budget, 0);
+    await this.gate.release(admission);
   }
+}
+
+/** The 429 of a refused admission, with the rate limit headers for a rate refusal. */
+function refusal(result: AdmitResult & { ok: false }, key: KeyRecord, rate: readonly ScopeLimits[], res: Response): GatewayError {
+  if (result.reason === 'budget_exceeded') {
+    return new GatewayError('budget_exceeded', `The ${result.scope === 'team' ? "team's" : "key's"} budget of ${result.limitUsd} USD for this period is spent (${result.spentUsd.toFixed(6)} USD).`);
+  }
+  const limit = rate.map((l) => l.rpm).filter((n): n is number => n != null);
+  if (limit.length) res.setHeader('x-ratelimit-limit-requests', String(Math.min(...limit)));
+  if (result.remaining.requests !== null) res.setHeader('x-ratelimit-remaining-requests', String(Math.max(0, result.remaining.requests)));
+  if (result.remaining.tokens !== null) res.setHeader('x-ratelimit-remaining-tokens', String(Math.max(0, result.remaining.tokens)));
+  const seconds = Math.ceil(result.retryAfterMs / 1000);
+  res.setHeader('x-ratelimit-reset-requests', `${seconds}s`);
+  return new GatewayError('rate_limited', `Rate limit reached for ${key.policy.rpm || key.policy.tpm ? 'this key or its team' : 'this team'}; retry in ${seconds} s.`, { retryAfterMs: result.retryAfterMs });
 }

@@ -74,7 +74,7 @@ export function createApp(deps: AppDeps): Express {
   const admin = adminAuth(deps.adminKey);
   app.use('/admin/queues', admin, bullBoardRouter(deps.boardQueues));
   app.use('/admin', admin);
-  app.use(adminKeysRouter(deps.keyStore, deps.teams, deps.budgets));
+  app.use(adminKeysRouter(deps.keyStore, deps.teams, deps.budgets, deps.config));
   app.use(adminCacheRouter(deps.cache));
   app.use(operatorPageRouter(deps.ledger, deps.operatorState));
   app.use('/metrics', admin);

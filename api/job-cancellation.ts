@@ -4,11 +4,13 @@ import type { LlmQueues } from '../shared/queues/llm-queues.js';
 import type { WebhookQueue } from '../shared/queues/webhook-queue.js';
 import type { RedisKeys } from '../shared/redis/redis-keys.js';
 import type { AdmissionSettler } from '../shared/usage/admission-settler.js';
+import { raiseBudgetAlerts } from '../shared/usage/budget-alerts.js';
+import type { GatewayMetrics } from '../shared/metrics/gateway-metrics.js';
 
 /**
  * Cancels a job: marks the record (atomically, only if it has not ended), takes a queued attempt
  * off its queue, tells the worker holding a running one to abort the vendor call, and sends the
- * `job.cancelled` webhook.
+ * `job.cancelled` webhook; settling its reservations may raise budget alerts.
  */
 export class JobCancellation {
   constructor(
@@ -18,6 +20,7 @@ export class JobCancellation {
     private readonly queues: LlmQueues,
     private readonly webhooks: WebhookQueue,
     private readonly settler: AdmissionSettler,
+    private readonly metrics: Pick<GatewayMetrics, 'budgetAlerts'>,
   ) {}
 
   async cancel(id: string, reason: string): Promise<'missing' | 'terminal' | 'cancelled'> {
@@ -30,7 +33,7 @@ export class JobCancellation {
     if (!removed) await this.redis.publish(this.keys.cancelEvents(), id);
     // The cancel wrote the job's end, so settling its reservations falls to us: a running call that
     // is aborted now is charged by the ledger, not against the budget hold.
-    await this.settler.settle(record);
+    await raiseBudgetAlerts(await this.settler.settle(record), this.webhooks, this.metrics);
     if (record.webhook) await this.webhooks.enqueue({ v: 1, jobId: id, type: 'job.cancelled', keyId: record.keyId });
     return outcome;
   }

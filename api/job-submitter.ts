@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { ChatRequest } from '../shared/canonical/chat-request.js';
 import type { ChatCompletion } from '../shared/canonical/chat-response.js';
@@ -14,6 +14,7 @@ import type { TokenBuckets } from '../shared/rate-limit/index.js';
 import { expectedWaitMs } from '../shared/routing/expected-wait.js';
 import { routeWithOverrides, type FallbackOverride } from '../shared/routing/route-overrides.js';
 import { TRANSLATORS } from '../shared/providers/translators.js';
+import { IdempotencyClaims, type ClaimedCreate } from './idempotency-claims.js';
 
 export interface SubmitInput {
   request: ChatRequest;
@@ -28,8 +29,12 @@ export interface SubmitInput {
   mode: JobMode;
   /** For streams: the API process channel that relays chunks to the client. */
   replyTo?: string;
+  /** The API request's `x-request-id`, kept on the job for worker logs and the webhook. */
+  requestId?: string;
   metadata?: Record<string, string>;
   webhook?: { url: string } | null;
+  /** Under an Idempotency-Key: throws unless the claim is still this request's; run right before the write. */
+  confirmClaim?: () => Promise<void>;
 }
 
 /**
@@ -37,6 +42,8 @@ export interface SubmitInput {
  * nothing enqueued), writes the record and enqueues the first attempt.
  */
 export class JobSubmitter {
+  private readonly claims: IdempotencyClaims;
+
   constructor(
     private readonly config: SwitchyardConfig,
     private readonly redis: Redis,
@@ -45,9 +52,11 @@ export class JobSubmitter {
     private readonly queues: LlmQueues,
     private readonly webhooks: WebhookQueue,
     private readonly buckets: TokenBuckets,
-    /** Tokens to reserve for a request on a deployment (prompt by tokenizer plus output allowance). */
+    /** Tokens to reserve in a deployment's bucket (0 when it has no TPM limit: no tokenizer run for nothing). */
     private readonly estimateTokens: (request: ChatRequest, deployment: string) => number,
-  ) {}
+  ) {
+    this.claims = new IdempotencyClaims(redis, keys, store, config.jobs.idempotencyTtlSeconds, () => this.newJobId());
+  }
 
   /**
    * The route's targets that can take this request. A target whose vendor cannot take a part or
@@ -71,8 +80,9 @@ export class JobSubmitter {
     return usable;
   }
 
+  /** A fresh job id: `job_` and 32 hex digits (a v4 UUID without its dashes), URL-safe. */
   newJobId(): string {
-    return `job_${randomBytes(12).toString('hex')}`;
+    return `job_${randomUUID().replaceAll('-', '')}`;
   }
 
   /**
@@ -80,6 +90,7 @@ export class JobSubmitter {
    * succeeded, with no attempts, and its webhook goes out as for any other job.
    */
   async submitAnswered(input: SubmitInput, id: string, result: Record<string, unknown>): Promise<JobRecord> {
+    await input.confirmClaim?.();
     const now = Math.floor(Date.now() / 1000);
     const record: JobRecord = {
       ...this.newRecord(input, id, []),
@@ -94,18 +105,24 @@ export class JobSubmitter {
   }
 
   /**
-   * Writes the record and enqueues attempt 1. Both go out on one connection and Redis runs them in
-   * order, so no worker can take the attempt before its record exists.
+   * Writes the record and enqueues attempt 1, so that no worker can take the attempt before its
+   * record exists (see the ordering note in the body for Redis Cluster).
    */
   async submit(input: SubmitInput, id = this.newJobId(), route = this.plan(input.request)): Promise<JobRecord> {
     const record = this.newRecord(input, id, route);
     const deadlineAt = record.deadlineAt;
     const step = deadlineAt > 0 ? await this.firstStepWithinDeadline(input.request, route, deadlineAt) : 0;
+    await input.confirmClaim?.();
     const first = route[step]!;
     record.step = step;
     record.attempts = route.slice(0, step).map((target, i) => skippedForDeadline(target, i));
+    // On one Redis both go out on one connection and run in that order. On a cluster the record and
+    // the queue sit on different nodes: the record is written first, or a worker could take the
+    // attempt before its record exists (and drop it as missing).
+    const created = this.store.create(record);
+    if (this.redis.isCluster) await created;
     await Promise.all([
-      this.store.create(record),
+      created,
       this.queues.add(first.deployment, {
         v: 1,
         jobId: id,
@@ -140,6 +157,7 @@ export class JobSubmitter {
       result: null,
       error: null,
       metadata: input.metadata ?? {},
+      ...(input.requestId ? { requestId: input.requestId } : {}),
       webhook: input.webhook ?? null,
       mode: input.mode,
       replyTo: input.replyTo ?? '',
@@ -165,18 +183,12 @@ export class JobSubmitter {
   }
 
   /**
-   * Claims an Idempotency-Key for a new job id; returns the id of the job that already holds it,
-   * or null when the claim is ours.
+   * Creates at most one job per (virtual key, Idempotency-Key) within `jobs.idempotencyTtlSeconds`;
+   * see IdempotencyClaims for the semantics and the 409/422 it throws. `create` gets the job id to
+   * use and the claim check to pass on as `SubmitInput.confirmClaim`.
    */
-  async claimIdempotencyKey(keyId: string, idempotencyKey: string, jobId: string): Promise<string | null> {
-    const redisKey = this.keys.idempotency(keyId, idempotencyKey);
-    const ttl = this.config.jobs.idempotencyTtlSeconds;
-    const existing = (await this.redis.call('SET', redisKey, jobId, 'EX', String(ttl), 'NX', 'GET')) as string | null;
-    if (existing === null) return null;
-    if (await this.store.get(existing)) return existing;
-    // The job it named is gone (expired, or a crash between claim and write): the claim is ours now.
-    await this.redis.set(redisKey, jobId, 'EX', ttl);
-    return null;
+  idempotent(keyId: string, idempotencyKey: string, fingerprint: string, create: ClaimedCreate): Promise<{ record: JobRecord; replay: boolean }> {
+    return this.claims.run(keyId, idempotencyKey, fingerprint, create);
   }
 }
 

@@ -9,15 +9,21 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { asyncReport, type AsyncThroughputResult } from './async-throughput.js';
+import { batchInteractiveReport, type BatchInteractiveResult } from './batch-interactive.js';
+import { cacheHitReport, type CacheHitLatencyResult } from './cache/api-hit-latency.js';
+import { failoverReport, type FailoverResult } from './failover.js';
 import { memoryReport, type MemoryResult } from './memory.js';
 import { overheadReport, type OverheadResult } from './overhead.js';
 import { profileReport, type ProfileResult } from './profile.js';
 import { rateLimitReport, type RateLimitResult } from './rate-limit-accuracy.js';
 import { RESULTS_DIR, ROOT, runMeta } from './lib/results.js';
 import { streamReport, type StreamResult } from './stream-latency.js';
+import { webhookReport, type WebhookLatencyResult } from './webhook-latency.js';
 
 interface Bench {
+  /** Results file `bench/results/<name>.json`; also the script `bench/<name>.ts` unless `script` says otherwise. */
   name: string;
+  script?: string;
   title: string;
   /** Kill the benchmark if it runs longer than this. */
   timeoutMs: number;
@@ -68,13 +74,42 @@ const BENCHES: Bench[] = [
     quickEnv: { BENCH_RL_RPM: '600', BENCH_RL_REQUESTS: '900', BENCH_RL_OVERSUB_S: '10' },
     report: (r) => rateLimitReport(r as RateLimitResult),
   },
+  {
+    name: 'failover',
+    title: 'Failover success rate (fault matrix under load)',
+    timeoutMs: 8 * 60_000,
+    quickEnv: { BENCH_FAILOVER_REQUESTS: '4' },
+    report: (r) => failoverReport(r as FailoverResult),
+  },
+  {
+    name: 'webhook-latency',
+    title: 'Webhook delivery latency',
+    timeoutMs: 4 * 60_000,
+    quickEnv: { BENCH_WEBHOOK_JOBS: '200' },
+    report: (r) => webhookReport(r as WebhookLatencyResult),
+  },
+  {
+    name: 'batch-interactive',
+    title: 'Batch vs interactive on one deployment',
+    timeoutMs: 6 * 60_000,
+    quickEnv: { BENCH_QUICK: '1' },
+    report: (r) => batchInteractiveReport(r as BatchInteractiveResult),
+  },
+  {
+    name: 'cache-hit-latency',
+    script: 'bench/cache/api-hit-latency.ts',
+    title: 'Cache-hit latency through the API',
+    timeoutMs: 4 * 60_000,
+    quickEnv: { BENCH_CACHE_ROUNDS: '30' },
+    report: (r) => cacheHitReport(r as CacheHitLatencyResult),
+  },
 ];
 
 function runBench(bench: Bench, quick: boolean): Promise<{ ok: boolean; seconds: number }> {
   const started = Date.now();
   return new Promise((resolve) => {
     const env = { ...(quick ? bench.quickEnv : {}), ...process.env };
-    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, `bench/${bench.name}.ts`)], { cwd: ROOT, env, stdio: ['ignore', 'inherit', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, bench.script ?? `bench/${bench.name}.ts`)], { cwd: ROOT, env, stdio: ['ignore', 'inherit', 'inherit'] });
     const timer = setTimeout(() => {
       process.stderr.write(`run-all: ${bench.name} exceeded ${bench.timeoutMs / 1000} s; stopping it\n`);
       child.kill('SIGTERM');
@@ -93,7 +128,7 @@ const meta = await runMeta();
 const started = Date.now();
 const outcomes: Array<{ bench: Bench; ok: boolean; seconds: number }> = [];
 for (const bench of selected) {
-  process.stdout.write(`\n=== ${bench.title} (bench/${bench.name}.ts) ===\n`);
+  process.stdout.write(`\n=== ${bench.title} (${bench.script ?? `bench/${bench.name}.ts`}) ===\n`);
   outcomes.push({ bench, ...(await runBench(bench, quick)) });
 }
 

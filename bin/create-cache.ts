@@ -1,4 +1,3 @@
-import { QdrantClient } from '@qdrant/js-client-rest';
 import type { Redis } from 'ioredis';
 import { createOpenAIEmbedder } from '../shared/cache/openai-embedder.js';
 import { EmbeddedVectorStore } from '../shared/cache/embedded-vector-store.js';
@@ -23,6 +22,8 @@ export async function createResponseCache(config: SwitchyardConfig, redis: Redis
   const collection = vectorCollectionName(embedder);
   let vectorStore: VectorStore;
   if (cache.semantic.store === 'qdrant') {
+    // Loaded only when used: the client brings npm undici, which replaces the process's global fetch dispatcher.
+    const { QdrantClient } = await import('@qdrant/js-client-rest');
     const qdrant = new QdrantVectorStore({ client: new QdrantClient({ url: cache.qdrant.url!, apiKey: cache.qdrant.apiKey }), collection, dimensions: embedder.dimensions });
     await qdrant.ready();
     vectorStore = qdrant;

@@ -7,7 +7,6 @@ import type { Logger } from 'pino';
 import { createApp } from '../api/create-app.js';
 import type { OperatorState } from '../api/routes/operator-page.js';
 import { EventSubscriber } from '../api/event-subscriber.js';
-import { JobCancellation } from '../api/job-cancellation.js';
 import { JobSubmitter } from '../api/job-submitter.js';
 import { JobWaiters } from '../api/job-waiters.js';
 import { StreamRelay } from '../api/stream-relay.js';
@@ -15,9 +14,10 @@ import { VirtualKeyAuth } from '../api/middleware/virtual-key-auth.js';
 import type { SwitchyardConfig } from '../shared/config/config-schema.js';
 import { JobStore } from '../shared/jobs/job-store.js';
 import { KeyStore } from '../shared/keys/key-store.js';
+import { migrateLegacyKeys } from '../shared/keys/legacy-key-migration.js';
 import { LlmQueues } from '../shared/queues/llm-queues.js';
 import { WebhookQueue } from '../shared/queues/webhook-queue.js';
-import { connectRedis } from '../shared/redis/connect-redis.js';
+import { asRedis, createRedisClient } from '../shared/redis/create-redis-client.js';
 import { RedisKeys } from '../shared/redis/redis-keys.js';
 import { InflightCalls } from '../workers/dispatch/inflight-calls.js';
 import { ChunkPublisher } from '../workers/dispatch/chunk-publisher.js';
@@ -32,12 +32,21 @@ import { Budgets } from '../shared/usage/budgets.js';
 import { TeamPolicies } from '../shared/keys/team-policies.js';
 import { AdmissionSettler } from '../shared/usage/admission-settler.js';
 import { Admission } from '../api/admission.js';
+import { AdmissionGate } from '../shared/usage/admission-gate.js';
+import { startHoldReaper } from '../shared/usage/budget-reaper.js';
+import { waitingByPriority } from '../shared/metrics/waiting-by-priority.js';
+import { FairPriority } from '../shared/queues/fair-priority.js';
 import type { ProviderRuntime } from '../workers/providers/provider-runtime.js';
 import { createRuntimes } from '../workers/providers/create-runtime.js';
 import { WorkerPool } from '../workers/worker-pool.js';
 import { createResponseCache } from './create-cache.js';
+import { trackForDrain } from './http-drain.js';
+import { SettlingCancellation } from './settling-cancellation.js';
 import { registerBatchApi } from '../api/batches/register-batch-api.js';
 import { startBatchWorkers, type BatchWorkers } from '../workers/batches/start-batch-workers.js';
+
+/** On shutdown, how long cancels of cut calls may take once the HTTP drain ends (Redis may be down). */
+const CANCEL_SETTLE_MS = 2_000;
 
 export interface GatewayOptions {
   config: SwitchyardConfig;
@@ -64,11 +73,15 @@ export interface Gateway {
  */
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const { config, roles, logger } = options;
-  const redis = connectRedis(config.redis.url);
+  // A Cluster client under the Redis type the modules are declared with (see asRedis).
+  const redis = asRedis(createRedisClient(config.redis));
   redis.on('error', (err) => logger.warn({ err: { message: err.message } }, 'redis connection error'));
   const keys = new RedisKeys(config.redis.keyPrefix);
   const store = new JobStore(redis, keys, config.jobs.resultTtlSeconds);
   const keyStore = new KeyStore(redis, keys);
+  // Keys written before the key store's `{keys}` hash tag move to their new names (a no-op once done).
+  const movedKeys = await migrateLegacyKeys(redis, keys);
+  if (movedKeys > 0) logger.info({ keys: movedKeys }, 'moved virtual keys to their hash-tagged names');
   const queues = new LlmQueues(redis, keys);
   for (const name of Object.keys(config.deployments)) queues.queue(name);
   const webhooks = new WebhookQueue(redis, keys, config.webhooks);
@@ -105,6 +118,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       accountant,
       metrics,
       settler,
+      teams,
       connection: redis,
       keys,
       logger,
@@ -116,6 +130,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       closers.push((graceMs) => batchWorkers!.close(graceMs));
     }
     closers.push((graceMs) => pool!.close(graceMs));
+    const stopHoldReaper = startHoldReaper(budgets, (err) => logger.warn({ err: { message: (err as Error).message } }, 'budget hold reaper failed; retrying'));
+    closers.push(async () => stopHoldReaper());
   }
 
   const adminKeyGenerated = !config.server.adminKey;
@@ -140,6 +156,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const waiters = new JobWaiters();
     const auth = new VirtualKeyAuth(keyStore);
     const relay = new StreamRelay(keys.streamChannel(randomBytes(8).toString('hex')));
+    // Remembers running cancels: a call cut at the shutdown bound cancels its job before Redis closes.
+    const cancellation = new SettlingCancellation(redis, keys, store, queues, webhooks, settler, metrics);
     await subscriber.on(keys.jobEvents(), waiters.onMessage);
     await subscriber.on(relay.channel, relay.onMessage);
     await subscriber.on(keys.keyEvents(), (keyId) => auth.forget(keyId));
@@ -159,17 +177,24 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       metrics,
       teams,
       budgets,
-      admission: new Admission(teams, buckets, budgets, prices, (request, deployment) => pacing.estimate(request, deployment)),
+      admission: new Admission(teams, new AdmissionGate(redis, buckets, budgets), prices, (deployment) => config.deployments[deployment]!.defaultMaxTokens, metrics),
       operatorState,
       refreshGauges: async () => {
-        const state = await operatorState();
+        const fair = new FairPriority(redis, keys);
+        const [state, byPriority] = await Promise.all([
+          operatorState(),
+          Promise.all(Object.keys(config.deployments).map(async (d) => [d, await waitingByPriority(redis, queues.queue(d), (p) => fair.reentry(p))] as const)),
+        ]);
         for (const q of state.queues) {
           for (const kind of ['waiting', 'active', 'delayed', 'failed'] as const) metrics.queueDepth.set({ deployment: q.deployment, state: kind }, q[kind]);
           metrics.circuitState.set({ deployment: q.deployment }, { closed: 0, half_open: 0.5, open: 1 }[state.circuits[q.deployment] ?? 'closed'] ?? 0);
         }
+        for (const [deployment, counts] of byPriority) {
+          for (const [priority, n] of Object.entries(counts)) metrics.queueDepthByPriority.set({ deployment, priority }, n);
+        }
       },
-      submitter: new JobSubmitter(config, redis, keys, store, queues, webhooks, buckets, (request, deployment) => pacing.estimate(request, deployment)),
-      cancellation: new JobCancellation(redis, keys, store, queues, webhooks, settler),
+      submitter: new JobSubmitter(config, redis, keys, store, queues, webhooks, buckets, (request, deployment) => pacing.bucketTokens(request, deployment)),
+      cancellation,
       batchApi: batchApi?.router,
       boardQueues: [...queues.all(), webhooks.queue, ...(batchApi?.queues.all() ?? [])],
       readiness: async () => {
@@ -186,18 +211,19 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       },
     });
     const server: Server = app.listen(config.server.port, config.server.host);
+    const http = trackForDrain(server);
     await once(server, 'listening');
     server.keepAliveTimeout = 65_000;
     const address = server.address() as AddressInfo;
     const host = config.server.host === '0.0.0.0' || config.server.host === '::' ? '127.0.0.1' : config.server.host;
     url = `http://${host}:${address.port}`;
     // Stop accepting first, so in-flight requests finish (up to the grace period) while workers still run.
+    // Kept-alive connections end with their last response (see trackForDrain); calls still open at
+    // the bound are cut, and their jobs cancelled before the Redis connection closes.
     closers.unshift(async (graceMs) => {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
-      const force = setTimeout(() => server.closeAllConnections(), graceMs);
-      await closed;
-      clearTimeout(force);
+      const { cut } = await http.drain(graceMs);
+      if (cut > 0) logger.warn({ cut }, 'cut requests still open at the shutdown grace bound');
+      if (!(await cancellation.settled(CANCEL_SETTLE_MS))) logger.warn('cancels of cut calls did not finish before shutdown');
       await Promise.all([subscriber.close(), batchApi?.close()]);
     });
   }

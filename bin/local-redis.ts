@@ -9,14 +9,19 @@ export async function ensureLocalRedis(url: string, log: (line: string) => void)
   if (await redisAnswers(url)) return { ok: true };
   const parsed = new URL(url);
   const local = ['127.0.0.1', 'localhost', '::1', '[::1]'].includes(parsed.hostname);
-  const which = spawnSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' });
-  if (!local || which.status !== 0) {
+  if (!local) {
+    return { ok: false, reason: `No Redis answers at ${url}. Check that it is running and reachable from here, or set REDIS_URL to a reachable Redis 7+.` };
+  }
+  // Probing the binary itself (no shell) tells "not installed" apart from "installed but failing".
+  const probe = spawnSync('redis-server', ['--version'], { stdio: 'ignore' });
+  if (probe.error || probe.status !== 0) {
     return {
       ok: false,
-      reason: `No Redis answers at ${url}. Start one (e.g. 'redis-server', or 'apt-get install redis-server'), or set REDIS_URL to a reachable Redis 7+.`,
+      reason: `No Redis answers at ${url}, and no redis-server binary is on PATH to start one. Install Redis 7+ (e.g. 'apt-get install redis-server', 'brew install redis', or 'docker run -p 6379:6379 redis:7'), or set REDIS_URL to a reachable Redis.`,
     };
   }
-  log(`No Redis answered at ${url}; starting a local redis-server on port ${parsed.port || '6379'} (no persistence).`);
-  spawnSync('redis-server', ['--daemonize', 'yes', '--port', parsed.port || '6379', '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-  return (await waitForRedis(url)) ? { ok: true } : { ok: false, reason: `Started redis-server, but it did not answer at ${url}.` };
+  const port = parsed.port || '6379';
+  log(`No Redis answered at ${url}; starting a local redis-server on port ${port} (no persistence).`);
+  spawnSync('redis-server', ['--daemonize', 'yes', '--port', port, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  return (await waitForRedis(url)) ? { ok: true } : { ok: false, reason: `Started redis-server on port ${port}, but it did not answer at ${url} within 5 s. Run 'redis-server --port ${port}' yourself to see why.` };
 }

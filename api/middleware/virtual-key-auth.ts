@@ -24,7 +24,7 @@ export class VirtualKeyAuth {
     next();
   };
 
-  /** Drops a revoked key from this process's cache (called with the key id). */
+  /** Drops a revoked, rotated, disabled or edited key from this process's cache (called with the key id). */
   forget(keyId: string): void {
     for (const [digest, entry] of this.cache) if (entry.record.id === keyId) this.cache.delete(digest);
   }
@@ -34,7 +34,8 @@ export class VirtualKeyAuth {
     const cached = this.cache.get(digest);
     if (cached && cached.expiresAt > Date.now()) return cached.record;
     const record = await this.keyStore.authenticate(presented);
-    if (record) this.cache.set(digest, { record, expiresAt: Date.now() + CACHE_TTL_MS });
+    // A rotated-out secret is trusted no longer than its grace period lasts.
+    if (record) this.cache.set(digest, { record, expiresAt: Math.min(Date.now() + CACHE_TTL_MS, record.authenticatedUntilMs ?? Infinity) });
     else this.cache.delete(digest);
     return record;
   }

@@ -18,7 +18,9 @@ import type { SemanticCache } from '../../shared/cache/semantic-cache.js';
 import type { Logger } from 'pino';
 import type { UsageAccountant } from '../../shared/usage/usage-accountant.js';
 import type { GatewayMetrics } from '../../shared/metrics/gateway-metrics.js';
-import { streamCompletion, type StreamDeps } from './stream-completion.js';
+import { DEADLINE_GRACE_MS, streamCompletion, type StreamDeps } from './stream-completion.js';
+import { countChatRequest, countRejectedOnFinish } from '../middleware/chat-request-outcome.js';
+import { gatewayOverheadSeconds } from '../../shared/metrics/gateway-overhead.js';
 
 export interface ChatRouteDeps extends StreamDeps {
   submitter: JobSubmitter;
@@ -49,6 +51,8 @@ export function chatCompletionsRouter(deps: ChatRouteDeps): Router {
   const router = Router();
   router.post('/v1/chat/completions', async (req: Request, res: Response) => {
     const key = requestKey(res);
+    const startedMs = performance.now();
+    countRejectedOnFinish(deps.metrics, res);
     const request = parseChatRequest(req.body);
     const controls = requestControls(req);
     const caching = cacheControls(req);
@@ -61,12 +65,13 @@ export function chatCompletionsRouter(deps: ChatRouteDeps): Router {
     const id = deps.submitter.newJobId();
     const cache = cacheWrite(caching, deps.cache !== null);
     const hit = await lookupCache(deps.cache, res, caching, key, request, deps.logger, deps.accountant, deps.metrics);
+    if (hit.response) countChatRequest(deps.metrics, res, request.model, key.team, 'cache_hit');
     if (hit.response && !respondAsync) return sendCachedCompletion(res, hit.response, request);
     const admission = hit.response ? {} : await deps.admission.admit(key, request, route, res);
 
     if (respondAsync) {
       const deadlineAt = controls.deadlineMs === undefined ? 0 : Date.now() + controls.deadlineMs;
-      const input = { request, key, priority: 'default' as const, mode: 'async' as const, deadlineAt, cache, admission };
+      const input = { request, key, priority: 'default' as const, mode: 'async' as const, deadlineAt, cache, admission, requestId: res.locals.requestId as string | undefined };
       const record = hit.response ? await deps.submitter.submitAnswered(input, id, hit.response) : await submitOrRelease(deps, input, id, route);
       res.status(202).location(`/v1/jobs/${id}`).json(toPublicJob(record));
       return;
@@ -75,11 +80,14 @@ export function chatCompletionsRouter(deps: ChatRouteDeps): Router {
     // A synchronous call's deadline is its own timeout unless the client sets a shorter one.
     const deadlineAt = Date.now() + Math.min(controls.deadlineMs ?? deps.syncTimeoutMs, deps.syncTimeoutMs);
     if (request.stream) {
-      return streamCompletion(deps, res, { request, key, priority: 'interactive', mode: 'stream', replyTo: deps.relay.channel, deadlineAt, cache, admission }, id, route);
+      return streamCompletion(deps, res, { request, key, priority: 'interactive', mode: 'stream', replyTo: deps.relay.channel, deadlineAt, cache, admission, requestId: res.locals.requestId as string | undefined }, id, route);
     }
 
-    // Wait first, then enqueue: the waiter is in place before the job can possibly end.
-    const waiter = deps.waiters.register(id, deps.syncTimeoutMs);
+    // Wait first, then enqueue: the waiter is in place before the job can possibly end. It waits for
+    // the job's own deadline (the client's, or the sync default), plus a short grace in which the
+    // worker's own verdict (an answer just in time, or `deadline_exceeded`) is the one recorded.
+    const waitMs = Math.max(1, deadlineAt - Date.now()) + DEADLINE_GRACE_MS;
+    const waiter = deps.waiters.register(id, waitMs);
     const onClose = (): void => {
       if (res.writableFinished) return;
       waiter.cancel();
@@ -87,7 +95,7 @@ export function chatCompletionsRouter(deps: ChatRouteDeps): Router {
     };
     res.on('close', onClose);
     try {
-      await submitOrRelease(deps, { request, key, priority: 'interactive', mode: 'sync', deadlineAt, cache, admission }, id, route);
+      await submitOrRelease(deps, { request, key, priority: 'interactive', mode: 'sync', deadlineAt, cache, admission, requestId: res.locals.requestId as string | undefined }, id, route);
     } catch (err) {
       waiter.cancel();
       throw err;
@@ -95,11 +103,13 @@ export function chatCompletionsRouter(deps: ChatRouteDeps): Router {
     const event = await waiter.promise;
     if (res.destroyed) return;
     if (!event) {
-      await deps.cancellation.cancel(id, 'The request timed out');
-      throw new GatewayError('timeout', `No result within ${deps.syncTimeoutMs} ms; the job was cancelled.`);
+      // No worker answered by the deadline (the job is still queued, or its worker is gone).
+      await deps.cancellation.cancel(id, 'The job did not complete before its deadline');
+      throw new GatewayError('deadline_exceeded', `No result within the deadline of ${Math.min(controls.deadlineMs ?? deps.syncTimeoutMs, deps.syncTimeoutMs)} ms; the job was cancelled.`);
     }
     const job = event.job ?? (await readJob(deps.store, id));
     res.off('close', onClose);
+    deps.metrics.gatewayOverhead.observe({ mode: 'sync' }, gatewayOverheadSeconds(performance.now() - startedMs, job));
     sendResult(res, job);
   });
   return router;

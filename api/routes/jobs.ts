@@ -13,12 +13,14 @@ import type { SemanticCache } from '../../shared/cache/semantic-cache.js';
 import type { Logger } from 'pino';
 import type { UsageAccountant } from '../../shared/usage/usage-accountant.js';
 import type { GatewayMetrics } from '../../shared/metrics/gateway-metrics.js';
+import { countChatRequest, countRejectedOnFinish } from '../middleware/chat-request-outcome.js';
 import type { JobWaiters } from '../job-waiters.js';
 import { requestKey } from '../middleware/virtual-key-auth.js';
 import { zodToGatewayError } from '../zod-error.js';
 import { requestControls } from '../request-controls.js';
 import { parseChatRequest, submitOrRelease } from './chat-completions.js';
 import type { Admission } from '../admission.js';
+import { requestFingerprint } from '../idempotency-claims.js';
 
 export interface JobRouteDeps {
   submitter: JobSubmitter;
@@ -54,6 +56,7 @@ export function jobsRouter(deps: JobRouteDeps): Router {
   const router = Router();
 
   router.post('/v1/jobs', async (req: Request, res: Response) => {
+    countRejectedOnFinish(deps.metrics, res);
     const key = requestKey(res);
     const parsed = submitSchema.safeParse(req.body);
     if (!parsed.success) throw zodToGatewayError(parsed.error);
@@ -68,20 +71,6 @@ export function jobsRouter(deps: JobRouteDeps): Router {
     const route = deps.submitter.plan(request, controls.fallbacks);
     const deadlineMs = body.deadline_ms ?? controls.deadlineMs;
 
-    const id = deps.submitter.newJobId();
-    const idempotencyKey = req.header('idempotency-key');
-    if (idempotencyKey) {
-      if (idempotencyKey.length > 255) throw new GatewayError('invalid_request', 'Idempotency-Key must be at most 255 characters.', { param: 'Idempotency-Key' });
-      const existing = await deps.submitter.claimIdempotencyKey(key.id, idempotencyKey, id);
-      if (existing) {
-        const record = await deps.store.get(existing);
-        if (record) {
-          res.setHeader('x-switchyard-idempotent-replay', 'true');
-          res.status(202).location(`/v1/jobs/${record.id}`).json(toPublicJob(record));
-          return;
-        }
-      }
-    }
     const input: SubmitInput = {
       request,
       key,
@@ -91,11 +80,32 @@ export function jobsRouter(deps: JobRouteDeps): Router {
       webhook,
       deadlineAt: deadlineMs ? Date.now() + deadlineMs : 0,
       cache: cacheWrite(caching, deps.cache !== null),
+      requestId: res.locals.requestId as string | undefined,
     };
-    const hit = await lookupCache(deps.cache, res, caching, key, request, deps.logger, deps.accountant, deps.metrics);
-    if (!hit.response) input.admission = await deps.admission.admit(key, request, route, res);
-    const record = hit.response ? await deps.submitter.submitAnswered(input, id, hit.response) : await submitOrRelease(deps, input, id, route);
-    res.status(202).location(`/v1/jobs/${id}`).json(toPublicJob(record));
+    const create = async (id: string, confirmClaim?: () => Promise<void>): Promise<JobRecord> => {
+      const claimed: SubmitInput = { ...input, confirmClaim };
+      const hit = await lookupCache(deps.cache, res, caching, key, request, deps.logger, deps.accountant, deps.metrics);
+      if (hit.response) {
+        countChatRequest(deps.metrics, res, request.model, key.team, 'cache_hit');
+        return deps.submitter.submitAnswered(claimed, id, hit.response);
+      }
+      claimed.admission = await deps.admission.admit(key, request, route, res);
+      return submitOrRelease(deps, claimed, id, route);
+    };
+
+    // Validation is done: a bad request never claims a key. The fingerprint covers the whole body.
+    const idempotencyKey = req.header('idempotency-key');
+    if (idempotencyKey !== undefined) {
+      if (idempotencyKey.length === 0 || idempotencyKey.length > 255) {
+        throw new GatewayError('invalid_request', 'Idempotency-Key must be 1 to 255 characters.', { param: 'Idempotency-Key' });
+      }
+      const { record, replay } = await deps.submitter.idempotent(key.id, idempotencyKey, requestFingerprint(req.body), create);
+      if (replay) res.setHeader('x-switchyard-idempotent-replay', 'true');
+      res.status(202).location(`/v1/jobs/${record.id}`).json(toPublicJob(record));
+      return;
+    }
+    const record = await create(deps.submitter.newJobId());
+    res.status(202).location(`/v1/jobs/${record.id}`).json(toPublicJob(record));
   });
 
   router.get('/v1/jobs/:id', async (req: Request, res: Response) => {

@@ -66,7 +66,7 @@ export function usageRouter(ledger: UsageLedger): Router {
   return router;
 }
 
-const CSV_COLUMNS = ['eventId', 'at', 'team', 'keyId', 'model', 'deployment', 'vendorModel', 'promptTokens', 'completionTokens', 'cachedTokens', 'reasoningTokens', 'costMicros', 'cacheHit', 'savedMicros'] as const;
+const CSV_COLUMNS = ['eventId', 'at', 'team', 'keyId', 'model', 'deployment', 'vendorModel', 'promptTokens', 'completionTokens', 'cachedTokens', 'reasoningTokens', 'costMicros', 'cacheHit', 'savedMicros', 'savedTokens'] as const;
 
 function csvCell(value: unknown): string {
   const text = String(value);

@@ -14,6 +14,8 @@ export interface RunningSwitchyard {
   url: string;
   /** A virtual key created for the run. */
   key: string;
+  /** That key's webhook signing secret. */
+  webhookSecret: string;
   prefix: string;
   /** The API-serving process (the `all` process in that topology). */
   api: RoleProcess;
@@ -52,12 +54,21 @@ export function benchConfig(options: { prefix: string; adminKey: string; baseURL
  */
 export async function startSwitchyard(
   topology: Topology,
-  options: { label: string; baseURL?: string; deployment?: Record<string, unknown>; nodeArgs?: string[]; redisUrl?: string },
+  options: {
+    label: string;
+    baseURL?: string;
+    deployment?: Record<string, unknown>;
+    nodeArgs?: string[];
+    redisUrl?: string;
+    /** Changes the bench config before it is written (more deployments and routes, webhook rules…). */
+    configure?: (config: SwitchyardConfigInput) => SwitchyardConfigInput;
+  },
 ): Promise<RunningSwitchyard> {
   const prefix = benchPrefix(options.label);
   const adminKey = `sy-admin-bench-${randomBytes(12).toString('hex')}`;
   const redisUrl = options.redisUrl ?? TEST_REDIS_URL;
-  const config = benchConfig({ prefix, adminKey, baseURL: options.baseURL, deployment: options.deployment, redisUrl });
+  const base = benchConfig({ prefix, adminKey, baseURL: options.baseURL, deployment: options.deployment, redisUrl });
+  const config = options.configure ? options.configure(base) : base;
   const started: RoleProcess[] = [];
   const stopAll = async (): Promise<void> => {
     await Promise.all(started.map((p) => p.stop()));
@@ -84,8 +95,8 @@ export async function startSwitchyard(
       body: JSON.stringify({ team: 'bench' }),
     });
     if (res.status !== 201) throw new Error(`creating a key: ${res.status} ${await res.text()}`);
-    const { key } = (await res.json()) as { key: string };
-    return { url, key, prefix, api, workers, stop: stopAll };
+    const { key, webhook_secret: webhookSecret } = (await res.json()) as { key: string; webhook_secret: string };
+    return { url, key, webhookSecret, prefix, api, workers, stop: stopAll };
   } catch (err) {
     await stopAll();
     throw err;

@@ -31,6 +31,12 @@ export const batchConfigSchema = z
     sweepIntervalMs: z.number().int().positive().default(10_000),
     /** Finished lines buffered in Redis before they are written to storage as one segment, bytes. */
     flushBytes: z.number().int().min(1024).max(16 * MIB).default(256 * 1024),
+    /**
+     * How long a line's job record (its prompt and answer) stays in Redis once its output or error line
+     * is written to file storage, seconds; 0 deletes it at once. Until then `GET /v1/jobs/{request_id}`
+     * still answers for the line. Bounds what a finished batch keeps in Redis: its files hold the rest.
+     */
+    lineRecordTtlSeconds: z.number().int().min(0).default(300),
     /** Batch ticks run at once per worker process. */
     concurrency: z.number().int().min(1).max(64).default(4),
     /** How long an ended batch's record is kept, seconds (its output files stay until deleted). */

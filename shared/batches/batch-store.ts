@@ -5,6 +5,7 @@ import { TeamIndex, type Page, type PageQuery } from '../files/team-index.js';
 import { BatchKeys, OUTPUT_KINDS, type OutputKind } from './batch-keys.js';
 import { batchFromHash, type BatchRecord, type BatchStatus, type BatchTimestamp } from './batch-record.js';
 import { ADVANCE_CURSOR_SCRIPT, COLLECT_SCRIPT, COMMIT_SEGMENT_SCRIPT, SKIP_LINES_SCRIPT, TRANSITION_SCRIPT } from './batch-scripts.js';
+import { pipelinePerKey } from '../redis/pipeline-per-key.js';
 
 type Scripted = Redis & {
   syBatchTransition(key: string, ...argv: string[]): Promise<[number, string]>;
@@ -73,9 +74,9 @@ export class BatchStore {
 
   list(team: string, query: PageQuery): Promise<Page<BatchRecord>> {
     return this.index.page(team, query, async (ids) => {
-      const pipeline = this.redis.pipeline();
-      for (const id of ids) pipeline.hgetall(this.keys.batch(id));
-      return ((await pipeline.exec()) ?? []).map(([, hash]) => batchFromHash((hash ?? {}) as Record<string, string>));
+      // Each batch has its own slot: per key on a cluster.
+      const replies = await pipelinePerKey(this.redis, ids.map((id) => this.keys.batch(id)), (pipeline, key) => pipeline.hgetall(key));
+      return replies.map(([, hash]) => batchFromHash((hash ?? {}) as Record<string, string>));
     });
   }
 

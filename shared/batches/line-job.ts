@@ -1,7 +1,7 @@
 import type { ChatRequest } from '../canonical/chat-request.js';
 import type { ChatCompletion } from '../canonical/chat-response.js';
 import type { RouteTarget, SwitchyardConfig } from '../config/config-schema.js';
-import type { CacheWrite, JobRecord } from '../jobs/job-record.js';
+import type { CacheWrite, JobAdmission, JobRecord } from '../jobs/job-record.js';
 import type { JobStore } from '../jobs/job-store.js';
 import type { LlmQueues } from '../queues/llm-queues.js';
 import { estimateRequestTokens } from '../rate-limit/index.js';
@@ -31,12 +31,15 @@ export interface LineJobInput {
   team: string;
   keyId: string;
   cache: CacheWrite;
+  /** What LineAdmission reserved for the line against its key and team ({} when they have no limits). */
+  admission: JobAdmission;
 }
 
 /**
  * A line's job record: owned by the batch's team and key, at `batch` priority, async, no webhook
  * of its own (the batch has one). Metadata carries `batch_id` and `custom_id`, so the collector can
- * write the output line from the job alone.
+ * write the output line from the job alone. `admission` carries the key/team reservations, which the
+ * worker settles when the job ends, exactly as for a job submitted through the API.
  */
 export function lineJobRecord(input: LineJobInput, nowSeconds = Math.floor(Date.now() / 1000)): JobRecord {
   return {
@@ -64,8 +67,7 @@ export function lineJobRecord(input: LineJobInput, nowSeconds = Math.floor(Date.
     streamed: false,
     deadlineAt: 0,
     cache: input.cache,
-    // Key and team admission (rate buckets, budgets) is the API's; batch lines do not pass it yet.
-    admission: {},
+    admission: input.admission,
   };
 }
 

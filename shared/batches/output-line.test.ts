@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { PublicJob } from '../jobs/job-record.js';
-import { failedLine, notRunLine, outputLine } from './output-line.js';
+import { failedLine, inputLineOf, notRunLine, outputLine } from './output-line.js';
 
 const FIXTURES = new URL('../../../shared/fixtures/openai/', import.meta.url);
 const lines = (name: string) => readFileSync(new URL(name, FIXTURES), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
@@ -59,5 +59,12 @@ describe('batch output lines', () => {
   it('refuses a line invalid at submission time with a 4xx body', () => {
     const parsed = JSON.parse(failedLine(BATCH, 3, 'r3', { code: 'model_not_found', message: 'gone', param: 'body.model' }));
     expect(parsed.response).toEqual({ status_code: 404, request_id: null, body: { error: { message: 'gone', type: 'invalid_request_error', param: 'body.model', code: 'model_not_found' } } });
+  });
+
+  it('reads the input line number back from every kind of line it writes', () => {
+    const done = outputLine(BATCH, 7, job({ result: recordedOutput.response.body }), null).text;
+    const failed = outputLine(BATCH, 8, job({ status: 'failed', error: { message: 'x', type: 'server_error', param: null, code: 'internal' } }), null).text;
+    expect([done, failed, notRunLine(BATCH, 9, 'c', 'expired'), failedLine(BATCH, 10, 'c', { code: 'budget_exceeded', message: 'spent', param: null })].map(inputLineOf)).toEqual([7, 8, 9, 10]);
+    expect(inputLineOf(JSON.stringify({ custom_id: 'x', id: `batch_req_${BATCH.slice(6)}_3` }))).toBeNull();
   });
 });

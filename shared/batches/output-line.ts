@@ -23,6 +23,15 @@ function requestLineId(batchId: string, line: number): string {
   return `batch_req_${batchId.slice('batch_'.length)}_${line}`;
 }
 
+/** Every line this module writes is `JSON.stringify` of an object whose first field is `id`. */
+const LINE_ID_PREFIX = /^\{"id":"batch_req_[0-9a-f]{24}_([1-9][0-9]*)"/;
+
+/** The input line number an output or error line answers (from its leading `id`); null if it has none. */
+export function inputLineOf(text: string): number | null {
+  const match = LINE_ID_PREFIX.exec(text);
+  return match ? Number(match[1]) : null;
+}
+
 /**
  * The output or error line of a finished line job, in the shapes of fixtures/openai/batch_output.jsonl
  * and batch_error_ASSEMBLED.jsonl: a success is `{id, custom_id, response: {status_code: 200,

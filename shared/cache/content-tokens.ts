@@ -22,6 +22,8 @@ export interface ContentToken {
    * two may trade places in a paraphrase ("password reset"). False across any other dropped word.
    */
   readonly adjacent: boolean;
+  /** Follows the previous token with no dropped word at all between them ("password reset", not "square a rectangle"). */
+  readonly touching: boolean;
 }
 
 /** What the near-miss guard compares about one prompt. */
@@ -68,7 +70,7 @@ interface RawWord {
   readonly acronym: boolean;
 }
 
-type Token = Omit<ContentToken, 'adjacent'>;
+type Token = Omit<ContentToken, 'adjacent' | 'touching'>;
 
 /** Splits a prompt into canonical content tokens. Pure and deterministic. */
 export function analyzePrompt(text: string): PromptAnalysis {
@@ -79,10 +81,10 @@ export function analyzePrompt(text: string): PromptAnalysis {
     tokens.push(...plainTokens(normalized.slice(last, match.index), last === 0));
     const [, url, email, code, ...quoted] = match;
     const exact = url ?? email ?? code;
-    if (exact !== undefined) tokens.push({ text: exact.trim(), fixed: true, adjacent: false });
+    if (exact !== undefined) tokens.push({ text: exact.trim(), fixed: true, adjacent: false, touching: false });
     else {
       const inner = quoted.find((q) => q !== undefined) ?? '';
-      (inner.toLowerCase().match(WORD) ?? []).forEach((word, k) => tokens.push({ text: word, fixed: true, adjacent: k > 0 }));
+      (inner.toLowerCase().match(WORD) ?? []).forEach((word, k) => tokens.push({ text: word, fixed: true, adjacent: k > 0, touching: k > 0 }));
     }
     last = match.index + match[0].length;
   }
@@ -116,21 +118,24 @@ function plainTokens(segment: string, startsText: boolean): ContentToken[] {
   }
   const tokens: ContentToken[] = [];
   let gapBroken = true;
+  let gapAny = true;
   let previous = '';
   for (const word of rewritePhrases(raw)) {
     const emitted = canonical(word, /^\d/.test(previous));
     previous = word.word;
     if (emitted.length === 0) {
       if (!DETERMINERS.has(word.word)) gapBroken = true;
+      gapAny = true;
       continue;
     }
     emitted.forEach((token, k) => {
       const prior = tokens.at(-1);
       // Collapse a repeated word ("explain what" -> "what what"): repetition adds no meaning.
       if (prior !== undefined && k === 0 && !gapBroken && !token.fixed && prior.text === token.text) return;
-      tokens.push({ ...token, adjacent: k > 0 || !gapBroken });
+      tokens.push({ ...token, adjacent: k > 0 || !gapBroken, touching: k > 0 || !gapAny });
     });
     gapBroken = false;
+    gapAny = false;
   }
   return tokens;
 }

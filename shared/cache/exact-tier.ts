@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { CacheKeys, tenantHash } from './cache-keys.js';
 import type { CacheScope } from './cache-scope.js';
 import type { RedisConnection } from './redis-script.js';
+import { pipelinePerKey } from '../redis/pipeline-per-key.js';
+import { scanPrimaries } from '../redis/scan-primaries.js';
 
 /** Exact-tier value: JSON in a Redis string. `v` lets a later format coexist with this one. */
 const exactValue = z.object({ v: z.literal(1), expiresAtMs: z.number(), response: z.record(z.string(), z.unknown()) });
@@ -33,15 +35,18 @@ export class ExactTier {
     await this.#redis.set(this.#keys.exact(scope.tenantHash, scope.requestHash), value, 'PX', ttlMs);
   }
 
-  /** Deletes every entry of a tenant; returns how many. Uses SCAN (on Redis Cluster, run per primary). */
+  /**
+   * Deletes every entry of a tenant; returns how many. SCANs every primary (a cluster client's SCAN
+   * sees one node) and unlinks key by key on a cluster (one tenant's entries span slots).
+   */
   async purge(tenant: string): Promise<number> {
     let removed = 0;
-    let cursor = '0';
-    do {
-      const [next, keys] = await this.#redis.scan(cursor, 'MATCH', this.#keys.exactPattern(tenantHash(tenant)), 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) removed += await this.#redis.unlink(...keys);
-    } while (cursor !== '0');
+    for await (const keys of scanPrimaries(this.#redis, this.#keys.exactPattern(tenantHash(tenant)))) {
+      for (const [err, count] of await pipelinePerKey(this.#redis, keys, (pipeline, key) => pipeline.unlink(key))) {
+        if (err) throw err;
+        removed += Number(count);
+      }
+    }
     return removed;
   }
 }

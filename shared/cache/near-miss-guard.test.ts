@@ -50,6 +50,7 @@ describe('checkNearMiss', () => {
     ['Flights from London to Paris', 'Flights from Paris to London', 'entity'],
     ['Is python faster than java?', 'Is java faster than python?', 'word-order'],
     ['Why did the teacher thank the student?', 'Why did the student thank the teacher?', 'word-order'],
+    ['Is a square a rectangle?', 'Is a rectangle a square?', 'word-order'],
     ['Redirect HTTP to HTTPS', 'Redirect HTTPS to HTTP', 'entity'],
     ['hi', 'thanks', 'content-word'],
     ['How much is 2 + 2?', 'How much is 2 * 2?', 'entity'],

@@ -90,7 +90,11 @@ function firstIllegalMove(
     if (x === b[i]?.text) continue;
     const y = a[i + 1]?.text;
     const swapped = y !== undefined && b[i]?.text === y && b[i + 1]?.text === x;
-    if (swapped && !fixed.has(x) && !fixed.has(y) && a[i + 1]?.adjacent === true && b[i + 1]?.adjacent === true) {
+    // A compound may flip ("reset my password" / "password reset"), but only when one side writes the
+    // two words side by side: with a word between them on both sides it is a relation, and flipping a
+    // relation changes the question ("is a square a rectangle" / "is a rectangle a square").
+    const compound = a[i + 1]?.touching === true || b[i + 1]?.touching === true;
+    if (swapped && compound && !fixed.has(x) && !fixed.has(y) && a[i + 1]?.adjacent === true && b[i + 1]?.adjacent === true) {
       i += 1;
       continue;
     }

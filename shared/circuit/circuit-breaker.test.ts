@@ -65,4 +65,20 @@ describe('CircuitBreakers', () => {
     expect((await elsewhere.acquire('e', policy)).verdict).toBe('open');
     await other.quit();
   });
+
+  it('trusts a recent "closed" without a round trip, and never after it saw the circuit open', async () => {
+    const other = testRedis();
+    const trusting = new CircuitBreakers(other, prefix, 60_000);
+    const asking = new CircuitBreakers(other, prefix, 0);
+    expect((await trusting.acquire('f', policy)).verdict).toBe('closed');
+    for (let i = 0; i < 4; i++) await breakers.record('f', policy, false, false);
+    // Opened by another process: the trusting instance still answers from its cache...
+    expect((await trusting.acquire('f', policy)).verdict).toBe('closed');
+    // ...an instance without the cache sees it at once...
+    expect((await asking.acquire('f', policy)).verdict).toBe('open');
+    // ...and an outcome recorded here that says "open" drops the cached "closed".
+    expect(await trusting.record('f', policy, false, false)).toBe('open');
+    expect((await trusting.acquire('f', policy)).verdict).toBe('open');
+    await other.quit();
+  });
 });

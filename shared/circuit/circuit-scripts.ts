@@ -70,3 +70,16 @@ end
 if ok + fail >= tonumber(ARGV[4]) and fail / (ok + fail) >= tonumber(ARGV[5]) then return open() end
 return 'closed'
 `;
+
+/**
+ * RELEASE_PROBE — the half-open probe ended without saying anything about the deployment's health
+ * (cancelled, a bad request, a rate limit): give its lease back, leaving the circuit half-open, so
+ * the next call is the probe. A no-op unless the circuit is half-open.
+ * KEYS[1] breaker hash. Returns the state: 'closed' | 'open' | 'half_open'.
+ */
+export const RELEASE_PROBE_SCRIPT = `
+local state = redis.call('HGET', KEYS[1], 'state')
+if not state then return 'closed' end
+if state == 'half_open' then redis.call('HSET', KEYS[1], 'probe_until', 0) end
+return state
+`;

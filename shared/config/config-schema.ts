@@ -1,8 +1,11 @@
 import { z } from 'zod';
-import { PROVIDERS } from '../providers/provider-names.js';
+import { PROVIDERS, providerNeedsApiKey } from '../providers/provider-names.js';
+import { defaultMaxTokensSchema } from '../providers/default-max-tokens.js';
 import { cacheConfigSchema } from '../cache/cache-config.js';
 import { pricingConfigSchema } from '../usage/price-table.js';
+import { keysConfigSchema } from '../keys/keys-config.js';
 import { batchConfigSchema } from '../batches/batch-config.js';
+import { redisConfigSchema } from '../redis/redis-config.js';
 
 /**
  * The configuration contract (`switchyard.yaml`). Every default and its meaning live here and
@@ -24,12 +27,12 @@ export const deploymentSchema = z
     rpm: z.number().int().positive().optional(),
     /** Tokens per minute across all workers (token bucket); unset = unlimited. */
     tpm: z.number().int().positive().optional(),
-    /** Whole-call timeout for a non-streaming call, and the time-to-first-token bound for streams. */
+    /** Whole-call timeout for a non-streaming call. Streams: bound on the time to the first answer chunk (role-only chunks and keep-alives do not count), then on any silence between vendor events. */
     timeoutMs: z.number().int().positive().default(120_000),
     /** Attempts on this deployment for retryable failures before failing over (1 = no retry). */
     maxAttempts: z.number().int().min(1).max(10).default(3),
     /** Output tokens to request when the client sets none and the vendor requires a value (Anthropic). */
-    defaultMaxTokens: z.number().int().positive().default(4096),
+    defaultMaxTokens: defaultMaxTokensSchema,
     /** Context window in tokens; a request whose estimate exceeds it skips this target. Unset: unknown. */
     contextTokens: z.number().int().positive().optional(),
     circuitBreaker: z
@@ -72,14 +75,8 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
-    redis: z
-      .object({
-        url: z.string().default('redis://127.0.0.1:6379'),
-        /** Prefix of every key Switchyard writes (BullMQ queues included). */
-        keyPrefix: z.string().regex(/^[A-Za-z0-9_-]+$/).default('sy'),
-      })
-      .strict()
-      .prefault({}),
+    /** One of url (standalone), cluster or sentinel: see shared/redis/redis-config.ts. */
+    redis: redisConfigSchema.prefault({}),
     deployments: z.record(deploymentName, deploymentSchema),
     /** Model alias → ordered route of targets; the first is primary, the rest are fallbacks. */
     models: z.record(z.string().min(1), z.array(targetSchema).min(1)),
@@ -114,6 +111,8 @@ export const configSchema = z
     batches: batchConfigSchema.prefault({}),
     /** The response cache (exact and semantic tiers): see shared/cache/cache-config.ts. */
     cache: cacheConfigSchema.prefault({}),
+    /** Virtual key and signing secret rotation: see shared/keys/keys-config.ts. */
+    keys: keysConfigSchema.prefault({}),
     webhooks: z
       .object({
         /** Let webhooks target loopback, private and link-local addresses (tests, on-prem). */
@@ -151,7 +150,7 @@ export function crossFieldProblems(raw: unknown): Array<{ path: Array<string | n
     });
   }
   for (const [name, deployment] of Object.entries(deployments)) {
-    const needsKey = deployment?.provider === 'openai' || deployment?.provider === 'anthropic' || deployment?.provider === 'gemini';
+    const needsKey = providerNeedsApiKey(deployment?.provider);
     if (needsKey && !deployment.apiKey) problems.push({ path: ['deployments', name, 'apiKey'], message: `required for provider ${String(deployment.provider)}` });
   }
   return problems;

@@ -13,6 +13,8 @@ export const ERROR_CODES = [
   'not_found',
   'model_not_found',
   'conflict',
+  'idempotency_key_in_use',
+  'idempotency_key_reused',
   'payload_too_large',
   'rate_limited',
   'budget_exceeded',
@@ -57,6 +59,10 @@ export const ERROR_SPECS: Readonly<Record<ErrorCode, CodeSpec>> = {
   not_found: { status: 404, type: 'not_found_error', retryable: false },
   model_not_found: { status: 404, type: 'invalid_request_error', retryable: false },
   conflict: { status: 409, type: 'invalid_request_error', retryable: false },
+  // Another request with the same Idempotency-Key is still creating its job: retry to get that job.
+  idempotency_key_in_use: { status: 409, type: 'invalid_request_error', retryable: false },
+  // The same Idempotency-Key with a different body (IETF idempotency-key draft: 422).
+  idempotency_key_reused: { status: 422, type: 'invalid_request_error', retryable: false },
   payload_too_large: { status: 413, type: 'invalid_request_error', retryable: false },
   rate_limited: { status: 429, type: 'rate_limit_error', retryable: true },
   budget_exceeded: { status: 429, type: 'insufficient_quota', retryable: false },

@@ -6,6 +6,7 @@ import { FileKeys, partObjectKey } from './file-keys.js';
 import { fileFromHash, fileToHash, type FileRecord } from './file-record.js';
 import type { FileStorage } from './file-storage.js';
 import { TeamIndex, type Page, type PageQuery } from './team-index.js';
+import { pipelinePerKey } from '../redis/pipeline-per-key.js';
 
 /**
  * ADD_REF — a batch starts reading a file: only if the file exists, belongs to the team and is batch input.
@@ -109,9 +110,8 @@ export class FileStore {
       team,
       query,
       async (ids) => {
-        const pipeline = this.redis.pipeline();
-        for (const id of ids) pipeline.hgetall(this.keys.file(id));
-        const results = (await pipeline.exec()) ?? [];
+        // Each file has its own slot: per key on a cluster.
+        const results = await pipelinePerKey(this.redis, ids.map((id) => this.keys.file(id)), (pipeline, key) => pipeline.hgetall(key));
         return results.map(([, hash]) => fileFromHash((hash ?? {}) as Record<string, string>));
       },
       (record) => purpose === undefined || record.purpose === purpose,

@@ -22,6 +22,8 @@ export interface AttemptRecord {
   error: ErrorData | null;
   latency_ms: number;
   usage?: ChatCompletion['usage'] | null;
+  /** True when `usage` is (partly) the gateway's estimate: a stream cut before the vendor reported it. */
+  usage_estimated?: boolean;
 }
 
 /**
@@ -45,6 +47,7 @@ export interface AttemptRecord {
  *   deadline_at  epoch ms after which the job fails with `deadline_exceeded` ("0": none)
  *   cache        JSON CacheWrite: whether and how the worker stores the answer in the response cache
  *   admission    JSON JobAdmission: the key/team rate and budget reservations the worker settles at the end
+ *   request_id   the `x-request-id` of the HTTP request that created the job (absent on older records)
  */
 export interface JobRecord {
   v: 1;
@@ -73,6 +76,8 @@ export interface JobRecord {
   deadlineAt: number;
   cache: CacheWrite;
   admission: JobAdmission;
+  /** The `x-request-id` of the submitting HTTP request, for logs and the job webhook; absent on older records. */
+  requestId?: string;
 }
 
 /** What admission reserved for a job (key/team buckets, key/team budgets); settled when the job ends. */
@@ -142,6 +147,7 @@ export function toRedisHash(record: JobRecord): Record<string, string> {
     deadline_at: String(record.deadlineAt),
     cache: JSON.stringify(record.cache),
     admission: JSON.stringify(record.admission),
+    ...(record.requestId ? { request_id: record.requestId } : {}),
   };
 }
 
@@ -177,6 +183,7 @@ export function fromRedisHash(hash: Record<string, string>): JobRecord | null {
     deadlineAt: Number(hash.deadline_at ?? 0),
     cache: json(hash.cache, { store: false }),
     admission: json(hash.admission, {}),
+    ...(hash.request_id ? { requestId: hash.request_id } : {}),
   };
 }
 

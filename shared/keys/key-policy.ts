@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { budgetAlertPolicySchema } from '../usage/budget-alerts.js';
 
 export const BUDGET_PERIODS = ['daily', 'monthly', 'total'] as const;
 export type BudgetPeriod = (typeof BUDGET_PERIODS)[number];
@@ -13,6 +14,10 @@ export const limitsSchema = z
   })
   .strict();
 export type Limits = z.infer<typeof limitsSchema>;
+
+/** A team's policy (`PUT /admin/teams/{team}`): its limits plus where its budget alerts go. */
+export const teamPolicySchema = limitsSchema.extend(budgetAlertPolicySchema.shape).strict();
+export type TeamPolicy = z.infer<typeof teamPolicySchema>;
 
 /** A key's own policy: its limits plus which model aliases it may use and when it expires. */
 export const keyPolicySchema = limitsSchema

@@ -1,20 +1,13 @@
 import type { ProviderName } from './provider-names.js';
-import type { ProviderTranslator } from './translator.js';
-import { anthropicTranslator } from './anthropic/anthropic-translator.js';
-import { geminiTranslator } from './gemini/gemini-translator.js';
-import { openAITranslator } from './openai/openai-translator.js';
+import type { AnyTranslator } from './provider-descriptor.js';
+import { PROVIDER_DESCRIPTORS } from './provider-registry.js';
 
-/** A translator with its vendor types erased, for code that only routes by provider name. */
-export type AnyTranslator = ProviderTranslator<unknown, unknown, unknown>;
+export type { AnyTranslator } from './provider-descriptor.js';
 
 /**
- * The pure translator of each provider. The API uses it to reject, before enqueueing, what a
- * route's first target cannot take; workers use it to translate. `mock` speaks the canonical format.
+ * The pure translator of each provider, from the registry. The API uses it to reject, before
+ * enqueueing, what a route's targets cannot take; `mock` speaks the canonical format.
  */
-export const TRANSLATORS: Readonly<Record<ProviderName, AnyTranslator>> = {
-  openai: openAITranslator as AnyTranslator,
-  'openai-compatible': openAITranslator as AnyTranslator,
-  mock: openAITranslator as AnyTranslator,
-  anthropic: anthropicTranslator as AnyTranslator,
-  gemini: geminiTranslator as AnyTranslator,
-};
+export const TRANSLATORS = Object.fromEntries(
+  PROVIDER_DESCRIPTORS.map((descriptor) => [descriptor.name, descriptor.translator]),
+) as Readonly<Record<ProviderName, AnyTranslator>>;

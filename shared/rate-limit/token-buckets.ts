@@ -83,6 +83,11 @@ export class TokenBuckets {
     return { retryAfterMs, pausedMs, remaining };
   }
 
+  /** Ms the scope stays paused (`block`), by Redis time; 0 when it is not paused. Writes nothing. */
+  async pausedMs(scope: RateScope): Promise<number> {
+    return (await this.peek([{ scope }], { requests: 0, tokens: 0 })).pausedMs;
+  }
+
   /**
    * Ends a reservation with the vendor's real token usage: TPM buckets get back `tokens - actualTokens`,
    * or are charged the excess (possibly into debt). Resolves false, changing nothing, when the

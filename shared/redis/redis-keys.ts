@@ -4,10 +4,12 @@
  *
  * Contract (values documented where they are written):
  * - `<p>:job:{<id>}`                hash: the job record (see shared/jobs/job-record.ts)
- * - `<p>:idem:{<keyId>}:<key>`      string: job id for an Idempotency-Key, with TTL
- * - `<p>:vkey:<sha256>`             string: key id for a virtual key's hash
- * - `<p>:key:<id>`                  hash: a virtual key's record (no plaintext key)
- * - `<p>:keys`                      set: all key ids
+ * - `<p>:idem:{<keyId>}:<key>`      string: the claim of an Idempotency-Key, `<jobId>|<sha256 of the body>|<claimed ms>`, with TTL (api/idempotency-claims.ts)
+ * - `<p>:{keys}:vkey:<sha256>`      string: key id for a virtual key's hash (a rotated-out
+ *                                   key's mapping carries a TTL: its grace period)
+ * - `<p>:{keys}:key:<id>`           hash: a virtual key's record (no plaintext key; see key-store.ts)
+ * - `<p>:{keys}:index`              set: all key ids
+ *   (one `{keys}` hash tag: the key store's MULTI transactions touch all three, one cluster slot)
  * - `<p>:events:jobs`               pub/sub channel: job terminal notifications
  * - `<p>:events:keys`               pub/sub channel: key revocations (cache invalidation)
  * - `<p>:events:cancel`             pub/sub channel: cancel requests for running jobs
@@ -26,15 +28,15 @@ export class RedisKeys {
   }
 
   virtualKeyHash(sha256: string): string {
-    return `${this.prefix}:vkey:${sha256}`;
+    return `${this.prefix}:{keys}:vkey:${sha256}`;
   }
 
   keyRecord(id: string): string {
-    return `${this.prefix}:key:${id}`;
+    return `${this.prefix}:{keys}:key:${id}`;
   }
 
   keyIndex(): string {
-    return `${this.prefix}:keys`;
+    return `${this.prefix}:{keys}:index`;
   }
 
   jobEvents(): string {

@@ -29,7 +29,11 @@ export type AdmitResult =
   | { ok: false; reason: 'budget_exceeded'; scope: string; spentUsd: number; reservedUsd: number; limitUsd: number };
 
 export interface AdmissionGateOptions {
-  /** Ms a rate reservation may stay unsettled before the rate limiter's reaper releases it. Keep equal to TokenBuckets' holdMs. Default 10 min. */
+  /**
+   * Ms a rate reservation may stay unsettled before the rate limiter's reaper releases it. Default:
+   * the budgets' `holdMs` (ADMISSION_HOLD_MS, 24 h), so both holds of an admission live as long as
+   * its job may: a job queued past a shorter hold would be refunded and its real usage never charged.
+   */
   rateHoldMs?: number;
   /** Ms an expired rate reservation stays reapable. Keep equal to TokenBuckets' retentionMs. Default 1 h. */
   rateRetentionMs?: number;
@@ -55,7 +59,7 @@ export class AdmissionGate {
     private readonly budgets: Budgets,
     options: AdmissionGateOptions = {},
   ) {
-    this.rateHoldMs = options.rateHoldMs ?? 10 * 60_000;
+    this.rateHoldMs = options.rateHoldMs ?? budgets.holdMs;
     this.rateRetentionMs = options.rateRetentionMs ?? 60 * 60_000;
   }
 
@@ -66,7 +70,11 @@ export class AdmissionGate {
     const budget = request.budgets.length > 0 ? this.budgets.plan(request.budgets, request.estimateMicros, now) : null;
     const keys = [...(rate?.keys ?? []), ...(budget?.keys ?? [])];
     const argv = [String(rate?.keys.length ?? 0), String(rate?.argv.length ?? 0), ...(rate?.argv ?? []), ...(budget?.argv ?? [])];
-    const [raw] = await Promise.all([admitScript.run(this.redis, keys, argv), rate ? this.touch(rate.reservation.tag) : null]);
+    const [raw] = await Promise.all([
+      admitScript.run(this.redis, keys, argv),
+      rate ? this.touch(rate.reservation.tag) : null,
+      budget ? this.budgets.register(budget.hold, now) : null,
+    ]);
     const [status, a, b, ...levels] = reply.parse(raw);
     if (status === 2) return { reason: 'budget_exceeded', ...this.budgets.refusal(request.budgets, [a!, b!, ...levels]) };
     const remaining = rate ? remainingOf(rate.reservation, levels) : NO_LIMITS;

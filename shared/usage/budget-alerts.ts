@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import type { BudgetSettlement } from './budgets.js';
 
 /** The thresholds (percent of a budget) that raise an alert, once each per budget period. */
@@ -12,25 +13,31 @@ export type BudgetThreshold = (typeof BUDGET_THRESHOLDS)[number];
 export const budgetAlertPolicySchema = z.object({ alert_webhook_url: z.url({ protocol: /^https?$/ }).optional() }).strict();
 
 /**
- * A budget alert webhook body. Contract (crosses a process boundary: receivers parse it):
- * `{type: "budget.threshold", timestamp: ISO-8601, data: {team, threshold: 80|100, spent_usd,
- * budget_usd, period: "daily"|"monthly"|"total", period_id, scope: "team"|"key", key_id?}}`.
- * `spent_usd` is the settled spend when the threshold was crossed (holds of requests in flight excluded).
+ * A budget alert webhook body. Contract (crosses a process boundary: receivers parse it, and it
+ * sits in the webhook queue's job data): `{type: "budget.threshold", timestamp: ISO-8601, data:
+ * {team, threshold: 80|100, spent_usd, budget_usd, period: "daily"|"monthly"|"total", period_id,
+ * scope: "team"|"key", key_id?}}`. `spent_usd` is the settled spend when the threshold was crossed
+ * (holds of requests in flight excluded); `timestamp` is when that settle ran.
  */
-export interface BudgetThresholdEvent {
-  type: 'budget.threshold';
-  timestamp: string;
-  data: {
-    team: string;
-    threshold: BudgetThreshold;
-    spent_usd: number;
-    budget_usd: number;
-    period: 'daily' | 'monthly' | 'total';
-    period_id: string;
-    scope: 'team' | 'key';
-    key_id?: string;
-  };
-}
+export const budgetThresholdEventSchema = z
+  .object({
+    type: z.literal('budget.threshold'),
+    timestamp: z.string(),
+    data: z
+      .object({
+        team: z.string().min(1),
+        threshold: z.union([z.literal(80), z.literal(100)]),
+        spent_usd: z.number(),
+        budget_usd: z.number(),
+        period: z.enum(['daily', 'monthly', 'total']),
+        period_id: z.string().min(1),
+        scope: z.enum(['team', 'key']),
+        key_id: z.string().min(1).optional(),
+      })
+      .strict(),
+  })
+  .strict();
+export type BudgetThresholdEvent = z.infer<typeof budgetThresholdEventSchema>;
 
 /**
  * The alert events a settle produced (one per budget that crossed a threshold in it), team budgets
@@ -71,4 +78,30 @@ export function budgetAlertMessageId(event: BudgetThresholdEvent): string {
 
 function periodOf(periodId: string): BudgetThresholdEvent['data']['period'] {
   return periodId === 'total' ? 'total' : periodId.length === 10 ? 'daily' : 'monthly';
+}
+
+/** Where raised alerts go: the webhook queue (shared/queues/webhook-queue.ts). */
+export interface BudgetAlertSink {
+  enqueueBudgetAlert(event: BudgetThresholdEvent): Promise<void>;
+}
+
+/**
+ * Raises the alerts of a settle: counts each in `switchyard_budget_alerts_total` and enqueues its
+ * delivery (to the team's `alert_webhook_url`, key budgets included). A settle reports a crossing
+ * once per budget, period and threshold across all replicas (HSETNX in SETTLE), and the delivery's
+ * job id is the stable message id, so a racing second enqueue is a no-op.
+ * @returns the events raised.
+ */
+export async function raiseBudgetAlerts(
+  settlement: BudgetSettlement | null,
+  sink: BudgetAlertSink,
+  metrics: Pick<GatewayMetrics, 'budgetAlerts'>,
+  nowMs = Date.now(),
+): Promise<BudgetThresholdEvent[]> {
+  const events = budgetThresholdEvents(settlement, nowMs);
+  for (const event of events) {
+    metrics.budgetAlerts.inc({ threshold: String(event.data.threshold), scope: event.data.scope });
+    await sink.enqueueBudgetAlert(event);
+  }
+  return events;
 }

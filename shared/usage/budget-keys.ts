@@ -13,9 +13,10 @@ import { teamScope } from '../rate-limit/index.js';
  *    (UTC), so a new period starts from a fresh hash. `alerted:<n>` holds the ms time the n % threshold
  *    alert fired (once per period). TTL: 35 days (daily), 400 days (monthly), none (total).
  * - `<g>:budget:<scope>:<period id>:holds`  zset: member `<hold id>:<µ$>`. Score > 0: a live hold, the
- *    ms time after which it is presumed orphaned and released by the next admission against that
- *    budget. Score < 0: a released orphan, −(ms time of release), kept REAPED_RETENTION_MS so a late
- *    settle still charges it. A settled hold is removed, so settling it again changes nothing.
+ *    ms time after which it is presumed orphaned and released (by the worker-role reaper, or by the
+ *    next admission against that budget, whichever comes first). Score < 0: a released orphan,
+ *    −(ms time of release), kept REAPED_RETENTION_MS so a late settle still charges it. A settled
+ *    hold is removed, so settling it again changes nothing.
  */
 export class BudgetKeys {
   constructor(readonly prefix: string) {}
@@ -31,6 +32,14 @@ export class BudgetKeys {
 
   holds(team: string, scope: string, period: string): string {
     return `${this.budget(team, scope, period)}:holds`;
+  }
+
+  /**
+   * `<p>:budget-holds` zset: member a holds key (above), score the ms time an admitting process last
+   * touched it (each process at most once a minute per key). The worker-role reaper walks it.
+   */
+  holdsRegistry(): string {
+    return `${this.prefix}:budget-holds`;
   }
 
 }

@@ -13,21 +13,31 @@ import { RESERVE_SCRIPT } from '../rate-limit/bucket-scripts.js';
  * released orphan stays settleable (ms), then for budget i argv[4+2i] its limit µ$ and argv[5+2i]
  * its TTL ms (0: no TTL).
  */
-const BUDGET_FUNCTIONS = `
--- Releases each budget's expired holds (their holder died: the hold becomes a negative-scored
--- marker a late settle still charges), then checks that the estimate fits every budget. Returns nil
+const RELEASE_EXPIRED = `
+-- Releases one budget's holds past their expiry (their holder died: each becomes a negative-scored
+-- marker a late settle still charges) and drops markers older than the retention. Returns how many
+-- holds it released.
+local function release_expired(hash, holds, now, retention)
+  local expired = redis.call('ZRANGEBYSCORE', holds, 0, now)
+  for _, member in ipairs(expired) do
+    local amount = string.match(member, ':(%d+)$')
+    if amount ~= '0' then redis.call('HINCRBY', hash, 'reserved', '-' .. amount) end
+    redis.call('ZADD', holds, 'XX', -now, member)
+  end
+  redis.call('ZREMRANGEBYSCORE', holds, string.format('(%d', retention - now), '(0')
+  return #expired
+end
+`;
+
+const BUDGET_FUNCTIONS = `${RELEASE_EXPIRED}
+-- Releases each budget's expired holds, then checks that the estimate fits every budget. Returns nil
 -- when it fits, else {index of the first budget it does not fit, spent, reserved, limit}. A budget
 -- whose spend reached its limit refuses even a zero estimate.
 local function budget_check(keys, argv)
   local now, estimate, retention = tonumber(argv[1]), tonumber(argv[4]), tonumber(argv[5])
   for i = 1, #keys / 2 do
     local hash, holds = keys[2 * i - 1], keys[2 * i]
-    for _, member in ipairs(redis.call('ZRANGEBYSCORE', holds, 0, now)) do
-      local amount = string.match(member, ':(%d+)$')
-      if amount ~= '0' then redis.call('HINCRBY', hash, 'reserved', '-' .. amount) end
-      redis.call('ZADD', holds, 'XX', -now, member)
-    end
-    redis.call('ZREMRANGEBYSCORE', holds, string.format('(%d', retention - now), '(0')
+    release_expired(hash, holds, now, retention)
     local v = redis.call('HMGET', hash, 'spent', 'reserved')
     local spent, reserved = tonumber(v[1] or '0'), tonumber(v[2] or '0')
     local limit = tonumber(argv[4 + 2 * i])
@@ -140,4 +150,32 @@ if nrate > 0 then
 end
 if #bkeys > 0 then budget_take(bkeys, bargv) end
 return reply
+`;
+
+/**
+ * REAP — the periodic reaper's pass over one budget: releases its expired holds as ADMIT would on
+ * its way (so an orphaned hold is given back within one reaper interval of its expiry, whether or
+ * not anyone admits against that budget again).
+ * KEYS[1] the budget's hash, KEYS[2] its holds zset.
+ * ARGV[1] now ms, ARGV[2] how long a released orphan stays settleable (ms).
+ * Returns {holds released now, live holds left}.
+ */
+export const BUDGET_REAP_SCRIPT = `${RELEASE_EXPIRED}
+local released = release_expired(KEYS[1], KEYS[2], tonumber(ARGV[1]), tonumber(ARGV[2]))
+return {released, redis.call('ZCOUNT', KEYS[2], '(0', '+inf')}
+`;
+
+/**
+ * FORGET_HOLDS — drops a holds zset from the reaper's registry once nobody has touched it for
+ * ARGV[2] ms. The caller has just seen it without live holds; the idle time (far longer than the
+ * once-a-minute touch of every admitting process) makes sure no admission against it is under way.
+ * KEYS[1] the registry zset (member: holds key, score: ms of the last touch).
+ * ARGV[1] now ms, ARGV[2] idle ms, ARGV[3] the holds key.
+ * Returns 1 when removed, else 0.
+ */
+export const FORGET_HOLDS_SCRIPT = `
+local touched = tonumber(redis.call('ZSCORE', KEYS[1], ARGV[3]))
+if not touched or touched > tonumber(ARGV[1]) - tonumber(ARGV[2]) then return 0 end
+redis.call('ZREM', KEYS[1], ARGV[3])
+return 1
 `;

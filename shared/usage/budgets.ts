@@ -3,12 +3,27 @@ import { z } from 'zod';
 import type { BudgetPeriod } from '../keys/key-policy.js';
 import { LuaScript, type RedisLike } from '../rate-limit/lua-script.js';
 import { BudgetKeys, budgetPeriod, periodTtlMs, REAPED_RETENTION_MS } from './budget-keys.js';
-import { BUDGET_RESERVE_SCRIPT, BUDGET_SETTLE_SCRIPT } from './budget-scripts.js';
+import { BUDGET_REAP_SCRIPT, BUDGET_RESERVE_SCRIPT, BUDGET_SETTLE_SCRIPT, FORGET_HOLDS_SCRIPT } from './budget-scripts.js';
 import { micros, microsToUsd } from './price-table.js';
 
 const reserveScript = new LuaScript(BUDGET_RESERVE_SCRIPT);
 const settleScript = new LuaScript(BUDGET_SETTLE_SCRIPT);
+const reapScript = new LuaScript(BUDGET_REAP_SCRIPT);
+const forgetScript = new LuaScript(FORGET_HOLDS_SCRIPT);
 const numbers = z.array(z.number());
+const zscanReply = z.tuple([z.string(), z.array(z.string())]);
+
+/**
+ * How long an admission's holds (budget holds and the key/team rate reservation) live unsettled
+ * before they are presumed orphaned: 24 h, the longest deadline a job may carry (`deadline_ms`).
+ * A job with a deadline has ended by then; the worker settles its holds when it ends. See
+ * budget-reaper.ts for what happens to a job that outlives its holds.
+ */
+export const ADMISSION_HOLD_MS = 24 * 3600_000;
+/** A process registers a holds key with the reaper at most this often. */
+const TOUCH_EVERY_MS = 60_000;
+/** A registered holds key without live holds, untouched this long, leaves the registry. */
+const FORGET_IDLE_MS = 10 * 60_000;
 
 /** One budget a request is admitted against: a key's or a team's, for its current period. */
 export interface BudgetScope {
@@ -61,12 +76,13 @@ export interface BudgetSettlement {
  */
 export class Budgets {
   readonly keys: BudgetKeys;
+  private readonly touchedAt = new Map<string, number>();
 
   constructor(
     private readonly redis: RedisLike,
     prefix: string,
-    /** How long a hold lasts before the next admission releases it (its holder died). */
-    readonly holdMs = 24 * 3600_000,
+    /** How long a hold lasts unsettled before it is released as orphaned (its holder died). */
+    readonly holdMs = ADMISSION_HOLD_MS,
   ) {
     this.keys = new BudgetKeys(prefix);
   }
@@ -74,8 +90,50 @@ export class Budgets {
   /** Holds `estimateMicros` against every scope (all of one team), or refuses naming the first that is short. */
   async reserve(scopes: readonly BudgetScope[], estimateMicros: number, now = Date.now()): Promise<BudgetAdmission> {
     const plan = this.plan(scopes, estimateMicros, now);
-    const reply = numbers.parse(await reserveScript.run(this.redis, plan.keys, plan.argv));
+    const [raw] = await Promise.all([reserveScript.run(this.redis, plan.keys, plan.argv), this.register(plan.hold, now)]);
+    const reply = numbers.parse(raw);
     return reply[0] === 1 ? { ok: true, hold: plan.hold } : this.refusal(scopes, reply.slice(1));
+  }
+
+  /**
+   * Registers the holds keys of a (planned) hold with the reaper, at most once a minute per key and
+   * process. Never throws: an unregistered key only waits for the next admission to release its
+   * orphans, and the next call retries.
+   */
+  async register(hold: BudgetHold, now = Date.now()): Promise<void> {
+    const due = hold.budgets.map((b) => this.keys.holds(hold.team, b.scope, b.period)).filter((key) => {
+      const last = this.touchedAt.get(key);
+      return last === undefined || now - last >= TOUCH_EVERY_MS;
+    });
+    if (due.length === 0) return;
+    for (const key of due) this.touchedAt.set(key, now);
+    try {
+      await this.redis.zadd(this.keys.holdsRegistry(), ...due.flatMap((key) => [now, key]));
+    } catch {
+      for (const key of due) this.touchedAt.delete(key);
+    }
+  }
+
+  /**
+   * Releases every registered budget's holds past their expiry (see ADMISSION_HOLD_MS), whoever
+   * made them; safe to run from several processes at once (each release happens once, in Lua).
+   * Resolves with how many holds this call released.
+   */
+  async reapExpired(now = Date.now()): Promise<number> {
+    const registry = this.keys.holdsRegistry();
+    let released = 0;
+    let cursor = '0';
+    do {
+      const [next, flat] = zscanReply.parse(await this.redis.zscan(registry, cursor, 'COUNT', 200));
+      cursor = next;
+      for (let i = 0; i < flat.length; i += 2) {
+        const holds = flat[i]!;
+        const [count = 0, live = 0] = numbers.parse(await reapScript.run(this.redis, [holds.slice(0, -':holds'.length), holds], [String(now), String(REAPED_RETENTION_MS)]));
+        released += count;
+        if (live === 0) await forgetScript.run(this.redis, [registry], [String(now), String(FORGET_IDLE_MS), holds]);
+      }
+    } while (cursor !== '0');
+    return released;
   }
 
   /**

@@ -59,7 +59,7 @@ export class UsageAccountant {
     this.metrics.costUsd.inc(labels, costMicros / 1e6);
   }
 
-  /** Records a cache hit: no vendor cost; saved = what the cached answer's usage cost when it was made. */
+  /** Records a cache hit: no vendor cost; saved = the tokens and cost the cached answer's vendor call used. */
   async recordCacheHit(hit: { eventId: string; team: string; keyId: string; model: string; response: Record<string, unknown> }): Promise<void> {
     const completion = hit.response as unknown as ChatCompletion;
     const usage = completion.usage ?? null;
@@ -76,6 +76,7 @@ export class UsageAccountant {
       costMicros: 0,
       cacheHit: true,
       savedMicros,
+      savedTokens: (usage?.prompt_tokens ?? 0) + (usage?.completion_tokens ?? 0),
       at: Date.now(),
     });
   }

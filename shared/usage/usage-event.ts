@@ -17,11 +17,13 @@ export interface UsageEvent {
   costMicros: number;
   cacheHit: boolean;
   savedMicros: number;
+  /** For a cache hit: the tokens (prompt + completion) the cached answer's vendor call used, not spent again. */
+  savedTokens?: number;
   /** Epoch ms. */
   at: number;
 }
 
-export const USAGE_METRICS = ['requests', 'prompt_tokens', 'completion_tokens', 'cached_tokens', 'reasoning_tokens', 'cost_micros', 'cache_hits', 'saved_micros'] as const;
+export const USAGE_METRICS = ['requests', 'prompt_tokens', 'completion_tokens', 'cached_tokens', 'reasoning_tokens', 'cost_micros', 'cache_hits', 'saved_micros', 'saved_tokens'] as const;
 export type UsageMetric = (typeof USAGE_METRICS)[number];
 
 /** The day (UTC) of an epoch-ms time, `YYYY-MM-DD`. */

@@ -27,7 +27,7 @@ describe('UsageLedger', () => {
   it('groups by key, model, deployment and day, and filters', async () => {
     await ledger.record(event({ eventId: 'a', team: 'g', keyId: 'k1', model: 'smart', deployment: 'd1' }));
     await ledger.record(event({ eventId: 'b', team: 'g', keyId: 'k2', model: 'cheap', deployment: 'd2', at: at + 86_400_000 }));
-    await ledger.record(event({ eventId: 'c', team: 'g', keyId: 'k2', model: 'cheap', deployment: 'cache', cacheHit: true, costMicros: 0, savedMicros: 2000, promptTokens: 0, completionTokens: 0 }));
+    await ledger.record(event({ eventId: 'c', team: 'g', keyId: 'k2', model: 'cheap', deployment: 'cache', cacheHit: true, costMicros: 0, savedMicros: 2000, savedTokens: 150, promptTokens: 0, completionTokens: 0 }));
     const range = { team: 'g', from: '2026-11-20', to: '2026-11-21' };
     expect((await ledger.query({ ...range, groupBy: 'key' })).map((r) => [r.key, r.requests, r.cache_hits])).toEqual([
       ['k1', 1, 0],
@@ -38,9 +38,9 @@ describe('UsageLedger', () => {
       ['2026-11-21', 1],
     ]);
     const cheap = await ledger.query({ ...range, model: 'cheap', groupBy: 'deployment' });
-    expect(cheap.map((r) => [r.deployment, r.saved_usd])).toEqual([
-      ['d2', 0],
-      ['cache', 0.002],
+    expect(cheap.map((r) => [r.deployment, r.saved_usd, r.saved_tokens])).toEqual([
+      ['d2', 0, 0],
+      ['cache', 0.002, 150],
     ]);
   });
 

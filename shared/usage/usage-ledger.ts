@@ -2,6 +2,7 @@ import { LuaScript, type RedisLike } from '../rate-limit/lua-script.js';
 import { RECORD_SCRIPT } from './usage-scripts.js';
 import { USAGE_METRICS, utcDay, type UsageEvent, type UsageMetric } from './usage-event.js';
 import { usageConfigSchema, type UsageConfig } from './usage-config.js';
+import { pipelinePerKey } from '../redis/pipeline-per-key.js';
 
 export const USAGE_GROUPS = ['team', 'key', 'model', 'deployment', 'day'] as const;
 export type UsageGroup = (typeof USAGE_GROUPS)[number];
@@ -31,6 +32,8 @@ export interface UsageRow {
   cost_usd: number;
   cache_hits: number;
   saved_usd: number;
+  /** Tokens that cache hits did not spend again. */
+  saved_tokens: number;
 }
 
 const recordScript = new LuaScript(RECORD_SCRIPT);
@@ -54,6 +57,8 @@ const recordScript = new LuaScript(RECORD_SCRIPT);
  */
 export class UsageLedger {
   private readonly options: UsageConfig;
+  /** Teams this process has already added to the team set (it only ever grows): one SADD per team, not per event. */
+  private readonly knownTeams = new Set<string>();
 
   constructor(
     private readonly redis: RedisLike,
@@ -78,6 +83,7 @@ export class UsageLedger {
       cost_micros: event.costMicros,
       cache_hits: event.cacheHit ? 1 : 0,
       saved_micros: event.savedMicros,
+      saved_tokens: event.savedTokens ?? 0,
     };
     const keys = [this.key(event.team, `seen:${event.eventId}`), this.key(event.team, `day:${utcDay(event.at)}`), this.key(event.team, 'events')];
     const argv = [
@@ -88,7 +94,7 @@ export class UsageLedger {
       JSON.stringify(event),
       String(this.options.streamMaxLength),
     ];
-    const [recorded] = await Promise.all([recordScript.run(this.redis, keys, argv), this.redis.sadd(`${this.prefix}:usage:teams`, event.team)]);
+    const [recorded] = await Promise.all([recordScript.run(this.redis, keys, argv), this.rememberTeam(event.team)]);
     return recorded === 1;
   }
 
@@ -96,9 +102,9 @@ export class UsageLedger {
   async query(query: UsageQuery): Promise<UsageRow[]> {
     const teams = query.team ? [query.team] : await this.teams();
     const days = dayRange(query.from, query.to);
-    const pipeline = this.redis.pipeline();
-    for (const team of teams) for (const day of days) pipeline.hgetall(this.key(team, `day:${day}`));
-    const replies = (await pipeline.exec()) ?? [];
+    // One pipeline on one node; per key on a cluster (each team's hashes have the team's slot).
+    const dayKeys = teams.flatMap((team) => days.map((day) => this.key(team, `day:${day}`)));
+    const replies = await pipelinePerKey(this.redis, dayKeys, (pipeline, key) => pipeline.hgetall(key));
     const rows = new Map<string, UsageRow>();
     let i = 0;
     for (const team of teams) {
@@ -128,6 +134,12 @@ export class UsageLedger {
     }
   }
 
+  private async rememberTeam(team: string): Promise<void> {
+    if (this.knownTeams.has(team)) return;
+    await this.redis.sadd(`${this.prefix}:usage:teams`, team);
+    this.knownTeams.add(team);
+  }
+
   teams(): Promise<string[]> {
     return this.redis.smembers(`${this.prefix}:usage:teams`);
   }
@@ -142,7 +154,7 @@ function unescapePart(part: string): string {
 }
 
 function emptyRow(groupBy: UsageGroup, value: string): UsageRow {
-  return { [groupBy]: value, requests: 0, prompt_tokens: 0, completion_tokens: 0, cached_tokens: 0, reasoning_tokens: 0, cost_usd: 0, cache_hits: 0, saved_usd: 0 };
+  return { [groupBy]: value, requests: 0, prompt_tokens: 0, completion_tokens: 0, cached_tokens: 0, reasoning_tokens: 0, cost_usd: 0, cache_hits: 0, saved_usd: 0, saved_tokens: 0 };
 }
 
 function addMetric(row: UsageRow, metric: UsageMetric, value: number): void {

@@ -41,6 +41,17 @@ describe('signWebhook against the official sign vectors', () => {
     });
   });
 
+  it('webhookHeaders signs with every secret given, so a receiver holding either one verifies during a rotation', () => {
+    const other = 'whsec_' + Buffer.from('a second secret of 24+ bytes!').toString('base64');
+    const headers = webhookHeaders({ secret: [other, SECRET], msgId: MSG_ID, timestamp: official.timestamp, body: BODY });
+    const entries = headers['webhook-signature'].split(' ');
+    expect(entries).toEqual([signWebhook({ secret: other, msgId: MSG_ID, timestamp: official.timestamp, body: BODY }), official.expected_signature]);
+    for (const secret of [SECRET, other]) expect(verifyWebhook({ secrets: [secret], headers, body: BODY, nowSeconds: official.timestamp })).toBe(true);
+    const stranger = 'whsec_' + Buffer.from('nobody holds this secret!!').toString('base64');
+    expect(() => verifyWebhook({ secrets: [stranger], headers, body: BODY, nowSeconds: official.timestamp })).toThrow(WebhookSignatureError);
+    expect(() => webhookHeaders({ secret: [], msgId: MSG_ID, timestamp: official.timestamp, body: BODY })).toThrow(RangeError);
+  });
+
   it.each([-1, 1.5, Number.NaN])('refuses timestamp %s', (timestamp) => {
     expect(() => signWebhook({ secret: SECRET, msgId: MSG_ID, timestamp, body: BODY })).toThrow(RangeError);
   });

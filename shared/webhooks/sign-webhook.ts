@@ -67,12 +67,22 @@ export function signWebhook(input: SignWebhookInput): string {
   return `${VERSION},${hmac(key, input.msgId, String(input.timestamp), input.body)}`;
 }
 
-/** The full header set for one attempt: id, timestamp, signature and a JSON content type. */
-export function webhookHeaders(input: SignWebhookInput): WebhookHeaders {
+/** `webhookHeaders` input: one secret, or every secret valid now (a rotation's new and old one). */
+export type WebhookHeadersInput = Omit<SignWebhookInput, 'secret'> & { secret: string | readonly string[] };
+
+/**
+ * The full header set for one attempt: id, timestamp, signature and a JSON content type. Given
+ * several secrets, the signature header carries one space-separated `v1,` entry per secret (in
+ * order), so receivers holding either the old or the new secret verify it during a rotation.
+ * @throws as signWebhook; RangeError for an empty secret list.
+ */
+export function webhookHeaders(input: WebhookHeadersInput): WebhookHeaders {
+  const secrets = typeof input.secret === 'string' ? [input.secret] : input.secret;
+  if (secrets.length === 0) throw new RangeError('webhookHeaders needs at least one secret');
   return {
     'webhook-id': input.msgId,
     'webhook-timestamp': String(input.timestamp),
-    'webhook-signature': signWebhook(input),
+    'webhook-signature': secrets.map((secret) => signWebhook({ ...input, secret })).join(' '),
     'content-type': 'application/json',
   };
 }

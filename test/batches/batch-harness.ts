@@ -21,7 +21,7 @@ import { FileStore } from '../../shared/files/file-store.js';
 import { JobStore } from '../../shared/jobs/job-store.js';
 import { KeyStore } from '../../shared/keys/key-store.js';
 import { LlmQueues } from '../../shared/queues/llm-queues.js';
-import { connectRedis } from '../../shared/redis/connect-redis.js';
+import { asRedis, createRedisClient } from '../../shared/redis/create-redis-client.js';
 import { RedisKeys } from '../../shared/redis/redis-keys.js';
 import type { ProviderRuntime } from '../../workers/providers/provider-runtime.js';
 import { startBatchWorkers, type BatchWorkers } from '../../workers/batches/start-batch-workers.js';
@@ -66,7 +66,7 @@ export async function startBatchHarness(config: SwitchyardConfig, options: Batch
   const gateway = await startTestGateway(config, { runtimes: options.runtimes, batches: false });
   const directory = await mkdtemp(join(tmpdir(), 'sy-batch-files-'));
   const batches = batchConfigSchema.parse({ tickMs: 50, sweepIntervalMs: 60_000, storage: { kind: 'local', directory }, ...options.batches });
-  const redis = connectRedis(config.redis.url);
+  const redis = asRedis(createRedisClient(config.redis));
   const keys = new RedisKeys(config.redis.keyPrefix);
   const keyStore = new KeyStore(redis, keys);
   const jobs = new JobStore(redis, keys, config.jobs.resultTtlSeconds);

@@ -8,11 +8,17 @@ import { batchConfigSchema } from '../../shared/batches/batch-config.js';
 import { BatchQueues } from '../../shared/batches/batch-queues.js';
 import { newBatchHash } from '../../shared/batches/batch-record.js';
 import { BatchStore } from '../../shared/batches/batch-store.js';
+import { LineAdmission } from '../../shared/batches/line-admission.js';
 import { lineJobId } from '../../shared/batches/line-job.js';
 import { LocalDiskStorage } from '../../shared/files/local-disk-storage.js';
 import { FileStore } from '../../shared/files/file-store.js';
 import { JobStore } from '../../shared/jobs/job-store.js';
 import { KeyStore } from '../../shared/keys/key-store.js';
+import { TeamPolicies } from '../../shared/keys/team-policies.js';
+import { TokenBuckets } from '../../shared/rate-limit/index.js';
+import { AdmissionGate } from '../../shared/usage/admission-gate.js';
+import { Budgets } from '../../shared/usage/budgets.js';
+import { PriceTable } from '../../shared/usage/price-table.js';
 import { LlmQueues } from '../../shared/queues/llm-queues.js';
 import { RedisKeys } from '../../shared/redis/redis-keys.js';
 import { runBatchTick } from '../../workers/batches/batch-tick.js';
@@ -36,6 +42,8 @@ describe('batch runner replay', () => {
   beforeAll(async () => {
     directory = await mkdtemp(join(tmpdir(), 'sy-replay-'));
     const batches = batchConfigSchema.parse({ storage: { kind: 'local', directory }, sweepIntervalMs: 1, flushBytes: 1024 });
+    const keyStore = new KeyStore(redis, keys);
+    const gate = new AdmissionGate(redis, new TokenBuckets(redis, prefix), new Budgets(redis, prefix));
     deps = {
       config,
       batches,
@@ -46,7 +54,8 @@ describe('batch runner replay', () => {
       jobs: new JobStore(redis, keys, 3600),
       queues: new LlmQueues(redis, keys),
       batchQueues: new BatchQueues(redis, keys, config.webhooks),
-      keyStore: new KeyStore(redis, keys),
+      keyStore,
+      admission: new LineAdmission(gate, new TeamPolicies(redis, prefix), keyStore, new PriceTable(), config.deployments),
       cache: null,
       accountant: null,
       logger: pino({ level: 'silent' }),

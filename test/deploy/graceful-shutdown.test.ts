@@ -187,15 +187,14 @@ describe('graceful shutdown of separate api and worker processes', () => {
     apiExit = exit;
   });
 
-  // Fails until bin/gateway.ts ends kept-alive connections when it drains (see deploy/README.md,
-  // "Graceful shutdown"): the client above keeps its connection open, as every HTTP/1.1 SDK does, and
-  // Node's server.close() waits for it until the grace cut (API_GRACE_MS here). Flip to `it` then.
-  it.fails('an API exits 0 promptly after its last in-flight request, though the client keeps the connection alive', async () => {
+  // The client above keeps its connection open, as every HTTP/1.1 SDK does; without the drain's
+  // `Connection: close` the API would wait for it until the grace cut (API_GRACE_MS, 10 s, here).
+  it('an API exits 0 promptly after its last in-flight request, though the client keeps the connection alive', async () => {
     expect(apiExit).toBeDefined();
     expect(await exitWithin(apiExit!, EXIT_SLACK_MS)).toBe(0);
   });
 
-  it('an API cuts a request still open at its grace bound and exits 0', async () => {
+  it('an API cuts a request still open at its grace bound, cancels its job (aborting the vendor call) and exits 0', async () => {
     upstream.hold();
     const before = upstream.requests.length;
     const shortApi = await start('api', SHORT_API_GRACE_MS);
@@ -211,8 +210,29 @@ describe('graceful shutdown of separate api and worker processes', () => {
     expect(performance.now() - stoppedAt).toBeGreaterThanOrEqual(SHORT_API_GRACE_MS);
     // The connection was cut, not answered: the client sees a network error (and may retry elsewhere).
     expect(await held).toBe('TypeError');
+    // Its job was cancelled before the API closed Redis, so the worker aborted the vendor call
+    // instead of running it to an end nobody reads.
+    const call = upstream.requests[before]!;
+    expect(call.marker).toBe('sync-3');
+    expect(await call.outcome).toBe('aborted');
+    const ids = (await scanJobKeys(redis, keys.job('*'))).map((k) => /\{(job_[0-9a-f]+)\}/.exec(k)?.[1]);
+    const statuses = await Promise.all(ids.map(async (id) => [await redis.hget(keys.job(id!), 'status'), await redis.hget(keys.job(id!), 'request')] as const));
+    const cut = statuses.filter(([, request]) => request?.includes('sync-3'));
+    expect(cut.map(([status]) => status)).toEqual(['cancelled']);
   });
 });
+
+/** Keys matching a SCAN pattern (the job records of this test's prefix). */
+async function scanJobKeys(redis: ReturnType<typeof testRedis>, pattern: string): Promise<string[]> {
+  const found: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, batch] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+    cursor = next;
+    found.push(...batch);
+  } while (cursor !== '0');
+  return found;
+}
 
 /** Opens and drops one TCP connection: 'connected', or the error code (ECONNREFUSED once nobody listens). */
 function tryConnect(port: number): Promise<string> {

@@ -7,6 +7,7 @@ import { EmbeddedVectorStore } from '../../shared/cache/embedded-vector-store.js
 import { DELETE, EXPIRE, PURGE, UPSERT } from '../../shared/cache/embedded-vector-scripts.js';
 import { CircuitBreakers } from '../../shared/circuit/circuit-breaker.js';
 import { KeyStore } from '../../shared/keys/key-store.js';
+import { migrateLegacyKeys } from '../../shared/keys/legacy-key-migration.js';
 import { LlmQueues } from '../../shared/queues/llm-queues.js';
 import { llmQueueName, WEBHOOK_QUEUE } from '../../shared/queues/queue-names.js';
 import { WebhookQueue } from '../../shared/queues/webhook-queue.js';
@@ -21,7 +22,7 @@ import { RECORD_SCRIPT as USAGE_RECORD_SCRIPT } from '../../shared/usage/usage-s
 import { ChunkPublisher } from '../../workers/dispatch/chunk-publisher.js';
 import { deletePrefix, testPrefix, testRedis } from '../helpers/test-redis.js';
 import { crc16, distinctSlots, hashTag, keySlot } from './cluster-slot.js';
-import { atomicUnits, recordCommands, type SentBatch } from './recording-redis.js';
+import { atomicUnits, pipelineUnits, recordCommands, type SentBatch } from './recording-redis.js';
 
 /**
  * Redis Cluster readiness. A cluster refuses (CROSSSLOT) a script or MULTI transaction whose keys
@@ -52,6 +53,8 @@ const EXPORTED_MULTI_KEY_SCRIPTS: Record<string, string> = {
  * so its files are only expected once they exist).
  */
 const LUA_FILES = [
+  // One key per script: a single slot by construction.
+  'api/idempotency-claims.ts',
   'shared/batches/batch-scripts.ts',
   'shared/cache/embedded-vector-scripts.ts',
   'shared/circuit/circuit-scripts.ts',
@@ -235,17 +238,45 @@ describe('scripts and transactions keep their keys in one slot', () => {
     }
   });
 
-  // Fails until shared/redis/redis-keys.ts puts the key store's keys under one hash tag (see
-  // deploy/README.md, "Redis Cluster"): create and revoke are MULTI over key:<id>, vkey:<sha256> and
-  // keys, three slots, which a cluster refuses with CROSSSLOT. Flip to `it` then.
-  it.fails('virtual-key store: create and revoke transactions declare keys of one slot', async () => {
+  // The key store's keys share the `{keys}` hash tag (shared/redis/redis-keys.ts); every
+  // transaction of its operations — create, rotate, rotate the webhook secret, update, revoke,
+  // the legacy-name migration —
+  // must stay in that one slot (a cluster refuses anything else with CROSSSLOT).
+  it('virtual-key store: create, rotate, update and revoke transactions declare keys of one slot', async () => {
     const store = new KeyStore(redis, keys);
     const start = batches.length;
     const { record } = await store.create({ team: 'team-a' });
+    await store.rotate(record.id, 60);
+    await store.rotate(record.id, 60); // drops the first rotated-out secret's mapping too
+    await store.rotateWebhookSecret(record.id, 60);
+    await store.update(record.id, { enabled: false, name: 'renamed' });
     await store.revoke(record.id);
+    // A key under its pre-tag names (a dev Redis from before), moved by the start-up migration.
+    await redis.hset(`${prefix}:key:key_legacy`, { team: 'team-a', key_hash: 'ab'.repeat(32), created_at: '1', revoked_at: '' });
+    await redis.sadd(`${prefix}:keys`, 'key_legacy');
+    expect(await migrateLegacyKeys(redis, keys)).toBe(1);
     const units = atomicUnits(batches.slice(start));
-    expect(units).toHaveLength(2);
+    expect(units).toHaveLength(7);
+    expect(units.filter((u) => u.keys.length >= 3).length).toBeGreaterThanOrEqual(3);
     for (const unit of units) expect(distinctSlots(unit.keys), `${unit.label}: ${unit.keys.join(' ')}`).toHaveLength(1);
+  });
+
+  it('keeps the keys of every pipeline the scenario sends in one slot, as a cluster client requires', () => {
+    const units = [...ops.values()].flatMap(pipelineUnits);
+    // The embedded vector store reads entries with the collection's seq in one pipeline.
+    expect(units.length).toBeGreaterThan(0);
+    for (const unit of units) expect(distinctSlots(unit.keys), `${unit.label}: ${unit.keys.join(' ')}`).toHaveLength(1);
+  });
+
+  it('sends pipelines that may span slots only through pipelinePerKey', () => {
+    // Files that build pipelines themselves, each because its keys share one tag (checked above or
+    // by construction); everything else reading many keys goes through pipelinePerKey, which sends
+    // one pipeline on a single node and one per key on a cluster.
+    const ONE_SLOT_PIPELINES = ['shared/cache/embedded-vector-store.ts', 'shared/redis/pipeline-per-key.ts', 'shared/redis/publish-in-slot.ts'];
+    const found = sourceFiles(['api', 'workers', 'shared', 'bin'])
+      .filter((file) => !file.endsWith('.test.ts') && /\.pipeline\(\)/.test(readFileSync(join(ROOT, file), 'utf8')))
+      .sort();
+    expect(found).toEqual(ONE_SLOT_PIPELINES);
   });
 
   it('uses single-key Lua for job records and circuit breakers', () => {

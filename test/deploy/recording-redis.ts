@@ -58,3 +58,15 @@ export function atomicUnits(batches: readonly SentBatch[]): Array<{ label: strin
       : b.commands.filter((c) => c.name === 'evalsha' || c.name === 'eval').map((c) => ({ label: `${c.name} ${String(c.args[0]).slice(0, 12)}`, keys: c.keys })),
   );
 }
+
+/**
+ * The pipelines (not MULTI) of some batches, each with the keys of all its commands. A cluster
+ * client refuses a pipeline whose keys span slots (ioredis checks before sending), so each must
+ * keep one slot, or go through shared/redis/pipeline-per-key.ts, which splits it on a cluster.
+ */
+export function pipelineUnits(batches: readonly SentBatch[]): Array<{ label: string; keys: string[] }> {
+  return batches
+    .filter((b) => !b.transaction && b.commands.length > 1)
+    .map((b) => ({ label: `pipeline ${b.commands.map((c) => c.name).join(' ')}`, keys: b.commands.flatMap((c) => c.keys) }))
+    .filter((u) => u.keys.length > 1);
+}

@@ -1,3 +1,5 @@
+import OpenAI from 'openai';
+import type { ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queuedJobTotal } from '../helpers/queue-counts.js';
 import { startTestGateway, testConfig, type TestGateway } from '../helpers/test-gateway.js';
@@ -27,45 +29,65 @@ describe('bad input gets a 4xx in the OpenAI error shape and enqueues nothing', 
 
   const ok = { model: 'mock', messages: [{ role: 'user', content: 'hi' }] };
 
+  /** The official SDK's error for a request, as the fields a client branches on. */
+  async function sdkError(call: Promise<unknown>): Promise<{ status: number | undefined; code: unknown; param: unknown; type: unknown; message: string }> {
+    const err = await call.then(
+      () => null,
+      (e: unknown) => e,
+    );
+    if (!(err instanceof OpenAI.APIError)) throw new Error(`expected an API error, got ${String(err)}`);
+    return { status: err.status, code: err.code, param: err.param, type: err.type, message: err.message };
+  }
+
+  // Bodies the SDK can send: every case but malformed JSON goes through the official client.
   it.each([
-    ['malformed JSON', '/v1/chat/completions', '{"model": "mock", "messages": [', 400, 'invalid_request', null],
-    ['a wrong role', '/v1/chat/completions', JSON.stringify({ model: 'mock', messages: [{ role: 'wizard', content: 'hi' }] }), 400, 'invalid_request', 'messages[0].role'],
-    ['a missing field', '/v1/chat/completions', JSON.stringify({ model: 'mock' }), 400, 'invalid_request', 'messages'],
-    ['an out-of-range temperature', '/v1/chat/completions', JSON.stringify({ ...ok, temperature: 7 }), 400, 'invalid_request', 'temperature'],
-    ['an unknown argument', '/v1/chat/completions', JSON.stringify({ ...ok, temprature: 1 }), 400, 'invalid_request', 'temprature'],
-    ['an unknown model', '/v1/chat/completions', JSON.stringify({ ...ok, model: 'gpt-9' }), 404, 'model_not_found', 'model'],
-    ['a body over the limit', '/v1/chat/completions', JSON.stringify({ ...ok, messages: [{ role: 'user', content: 'x'.repeat(4096) }] }), 413, 'payload_too_large', null],
-    ['a streaming async job', '/v1/jobs', JSON.stringify({ request: { ...ok, stream: true } }), 400, 'invalid_request', 'request.stream'],
-    ['a bad request inside a job', '/v1/jobs', JSON.stringify({ request: { ...ok, n: 0 } }), 400, 'invalid_request', 'request.n'],
-    ['a job without a request', '/v1/jobs', JSON.stringify({ metadata: {} }), 400, 'invalid_request', 'request'],
-    ['a non-http webhook', '/v1/jobs', JSON.stringify({ request: ok, webhook: { url: 'ftp://example.com/hook' } }), 400, 'invalid_request', 'webhook.url'],
-    ['a loopback webhook', '/v1/jobs', JSON.stringify({ request: ok, webhook: { url: 'http://127.0.0.1:9/hook' } }), 400, 'invalid_request', 'webhook.url'],
-    ['an unknown priority', '/v1/jobs', JSON.stringify({ request: ok, priority: 'urgent' }), 400, 'invalid_request', 'priority'],
-  ])('%s → %i %s', async (_name, path, body, status, code, param) => {
+    ['a wrong role', 'chat', { model: 'mock', messages: [{ role: 'wizard', content: 'hi' }] }, 400, 'invalid_request', 'messages[0].role'],
+    ['a missing field', 'chat', { model: 'mock' }, 400, 'invalid_request', 'messages'],
+    ['an out-of-range temperature', 'chat', { ...ok, temperature: 7 }, 400, 'invalid_request', 'temperature'],
+    ['an unknown argument', 'chat', { ...ok, temprature: 1 }, 400, 'invalid_request', 'temprature'],
+    ['an unknown model', 'chat', { ...ok, model: 'gpt-9' }, 404, 'model_not_found', 'model'],
+    ['a body over the limit', 'chat', { ...ok, messages: [{ role: 'user', content: 'x'.repeat(4096) }] }, 413, 'payload_too_large', null],
+    ['a streaming async job', 'jobs', { request: { ...ok, stream: true } }, 400, 'invalid_request', 'request.stream'],
+    ['a bad request inside a job', 'jobs', { request: { ...ok, n: 0 } }, 400, 'invalid_request', 'request.n'],
+    ['a job without a request', 'jobs', { metadata: {} }, 400, 'invalid_request', 'request'],
+    ['a non-http webhook', 'jobs', { request: ok, webhook: { url: 'ftp://example.com/hook' } }, 400, 'invalid_request', 'webhook.url'],
+    ['a loopback webhook', 'jobs', { request: ok, webhook: { url: 'http://127.0.0.1:9/hook' } }, 400, 'invalid_request', 'webhook.url'],
+    ['an unknown priority', 'jobs', { request: ok, priority: 'urgent' }, 400, 'invalid_request', 'priority'],
+  ] as const)('%s → %i %s', async (_name, route, body, status, code, param) => {
     const before = await queuedJobTotal(config, 'local');
-    const res = await post(path, body);
-    expect(res.status).toBe(status);
+    const client = gateway.client(key);
+    const call = route === 'chat' ? client.chat.completions.create(body as unknown as ChatCompletionCreateParamsNonStreaming) : client.post('/jobs', { body });
+    const error = await sdkError(call);
+    expect(error).toMatchObject({ status, code, param });
+    expect(error.message.length).toBeGreaterThan(0);
+    expect(await queuedJobTotal(config, 'local')).toBe(before);
+  });
+
+  // The SDK only sends valid JSON, so this one case is raw HTTP.
+  it('malformed JSON → 400 invalid_request', async () => {
+    const before = await queuedJobTotal(config, 'local');
+    const res = await post('/v1/chat/completions', '{"model": "mock", "messages": [');
+    expect(res.status).toBe(400);
     const error = ((await res.json()) as ErrorBody).error;
-    expect(error.code).toBe(code);
-    expect(error.param).toBe(param);
-    expect(typeof error.message).toBe('string');
+    expect(error).toMatchObject({ type: 'invalid_request_error', code: 'invalid_request', param: null });
     expect(error.message.length).toBeGreaterThan(0);
     expect(await queuedJobTotal(config, 'local')).toBe(before);
   });
 
   it('401s a missing, an unknown and a revoked key, without echoing the key', async () => {
+    // The SDK refuses to send no key at all: raw HTTP for that one.
     expect((await post('/v1/chat/completions', JSON.stringify(ok), null)).status).toBe(401);
-    const unknown = await post('/v1/chat/completions', JSON.stringify(ok), 'sy-not-a-real-key');
-    expect(unknown.status).toBe(401);
-    expect(await unknown.text()).not.toContain('sy-not-a-real-key');
+    const unknown = await sdkError(gateway.client('sy-not-a-real-key').chat.completions.create({ model: 'mock', messages: [{ role: 'user', content: 'hi' }] }));
+    expect(unknown).toMatchObject({ status: 401, code: 'invalid_api_key', type: 'authentication_error' });
+    expect(unknown.message).not.toContain('sy-not-a-real-key');
 
     const created = await gateway.createKey('team-r');
-    expect((await post('/v1/jobs', JSON.stringify({ request: ok }), created.key)).status).toBe(202);
+    const revocable = gateway.client(created.key);
+    expect((await revocable.post<{ status: string }>('/jobs', { body: { request: ok } })).status).toBe('queued');
     const revoked = await gateway.admin(`/admin/keys/${created.id}`, { method: 'DELETE' });
     expect(revoked.status).toBe(200);
-    const after = await post('/v1/jobs', JSON.stringify({ request: ok }), created.key);
-    expect(after.status).toBe(401);
-    expect(((await after.json()) as ErrorBody).error.code).toBe('invalid_api_key');
+    const after = await sdkError(revocable.post('/jobs', { body: { request: ok } }));
+    expect(after).toMatchObject({ status: 401, code: 'invalid_api_key' });
   });
 
   it('keeps admin routes behind the admin key and never lists secrets', async () => {

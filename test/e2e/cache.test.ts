@@ -98,6 +98,44 @@ describe('response cache through the API', () => {
     expect(text).toBe('This is a mock response to: How do I reset my password?');
   });
 
+  it('keeps an entry only as long as x-switchyard-cache-ttl says', async () => {
+    const body = ask('What is the boiling point of water?');
+    const first = await chat(teamA, body, { 'x-switchyard-cache-ttl': '1' });
+    expect(first.headers.get('x-switchyard-cache')).toBe('miss');
+    const stored = Date.now();
+    // Wait for the worker's write, then for the expiry: both bounded, both observed, not slept.
+    let res: Response;
+    do res = await chat(teamA, body, { 'x-switchyard-cache': 'only-if-cached' });
+    while (res.status !== 200 && Date.now() - stored < 5000);
+    expect(res.status).toBe(200);
+    do res = await chat(teamA, body, { 'x-switchyard-cache': 'only-if-cached' });
+    while (res.status === 200 && Date.now() - stored < 5000);
+    expect(res.status).toBe(504);
+    expect(Date.now() - stored).toBeGreaterThanOrEqual(900);
+  });
+
+  it('lets a request raise the similarity threshold with x-switchyard-cache-threshold', async () => {
+    const strict = await chat(teamA, ask('How can I reset my password?'), { 'x-switchyard-cache': 'only-if-cached', 'x-switchyard-cache-threshold': '0.9999' });
+    expect(strict.status).toBe(504);
+    const loose = await chat(teamA, ask('How can I reset my password?'), { 'x-switchyard-cache': 'only-if-cached', 'x-switchyard-cache-threshold': '0.5' });
+    expect(loose.headers.get('x-switchyard-cache')).toBe('hit-semantic');
+  });
+
+  it('stores a streamed answer once it is complete, and serves it to a non-streaming client', async () => {
+    const body = ask('Name three primary colours');
+    const stream = await gateway.client(teamA).chat.completions.create({ ...body, stream: true } as never);
+    let streamed = '';
+    for await (const chunk of stream as unknown as AsyncIterable<{ choices: Array<{ delta: { content?: string } }> }>) streamed += chunk.choices[0]?.delta.content ?? '';
+    expect(streamed).toBe('This is a mock response to: Name three primary colours');
+    const deadline = Date.now() + 10_000;
+    let res: Response;
+    do res = await chat(teamA, body, { 'x-switchyard-cache': 'only-if-cached' });
+    while (res.status !== 200 && Date.now() < deadline);
+    expect(res.headers.get('x-switchyard-cache')).toBe('hit-exact');
+    const cached = (await res.json()) as { choices: Array<{ message: { content: string } }> };
+    expect(cached.choices[0]?.message.content).toBe(streamed);
+  });
+
   it('answers an async job from the cache: the job is born succeeded', async () => {
     const res = await fetch(`${gateway.url}/v1/jobs`, {
       method: 'POST',

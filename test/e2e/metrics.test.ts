@@ -31,4 +31,52 @@ describe('Prometheus /metrics', () => {
     expect(text).toMatch(/switchyard_circuit_open\{deployment="local"\} 0/);
     expect(text).toMatch(/switchyard_cache_lookups_total\{result="bypass"\} 1/);
   });
+
+  it('records refusals by team, gateway overhead and time to first token after traffic', async () => {
+    const res = await gateway.admin('/admin/keys', { method: 'POST', body: JSON.stringify({ team: 'team-rl', rpm: 1 }) });
+    const limited = ((await res.json()) as { key: string }).key;
+    const ask = () =>
+      fetch(`${gateway.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${limited}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'mock', messages: [{ role: 'user', content: 'once a minute' }] }),
+      });
+    expect((await ask()).status).toBe(200);
+    expect((await ask()).status).toBe(429);
+    const unknown = await fetch(`${gateway.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'no-such-model', messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    expect(unknown.status).toBe(404);
+    const stream = await gateway.client(key).chat.completions.create({ model: 'mock', stream: true, messages: [{ role: 'user', content: 'stream me' }] });
+    for await (const _chunk of stream) void _chunk;
+
+    const text = await (await gateway.admin('/metrics')).text();
+    expect(text).toMatch(/switchyard_chat_requests_total\{model="mock",team="team-rl",outcome="queued"\} 1/);
+    expect(text).toMatch(/switchyard_chat_requests_total\{model="mock",team="team-rl",outcome="rate_limited"\} 1/);
+    expect(text).toMatch(/switchyard_chat_requests_total\{model="unknown",team="team-m",outcome="rejected"\} 1/);
+    expect(text).toMatch(/switchyard_gateway_overhead_seconds_count\{mode="sync"\} [1-9]/);
+    expect(text).toMatch(/switchyard_time_to_first_token_seconds_count\{deployment="local"\} 1/);
+  });
+
+  it('shows attempts waiting per deployment and priority class', async () => {
+    const api = await startTestGateway(testConfig(), { roles: { api: true, worker: false } });
+    try {
+      const own = (await api.createKey('team-q')).key;
+      const submit = (priority: string) =>
+        fetch(`${api.url}/v1/jobs`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${own}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ priority, request: { model: 'mock', messages: [{ role: 'user', content: 'wait' }] } }),
+        });
+      for (const priority of ['batch', 'batch', 'default']) expect((await submit(priority)).status).toBe(202);
+      const text = await (await api.admin('/metrics')).text();
+      expect(text).toMatch(/switchyard_queue_waiting_by_priority\{deployment="local",priority="batch"\} 2/);
+      expect(text).toMatch(/switchyard_queue_waiting_by_priority\{deployment="local",priority="default"\} 1/);
+      expect(text).toMatch(/switchyard_queue_waiting_by_priority\{deployment="local",priority="interactive"\} 0/);
+    } finally {
+      await api.close();
+    }
+  });
 });

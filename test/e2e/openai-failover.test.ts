@@ -1,6 +1,8 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { PublicJob } from '../../shared/jobs/job-record.js';
+import { JobStore } from '../../shared/jobs/job-store.js';
+import { RedisKeys } from '../../shared/redis/redis-keys.js';
 import { openAIErrorFault, startOpenAIEmulator, type EmulatorFault, type OpenAIEmulator } from '../emulators/index.js';
 import { startTestGateway, testConfig, type TestGateway } from '../helpers/test-gateway.js';
 
@@ -156,6 +158,11 @@ describe('OpenAI primary: retries, failover and vendor errors', () => {
     expect(body).toContain('"delta":{"content":"echo:"}');
     expect(body).toContain('"error":{');
     expect(body).not.toContain('[DONE]');
+    // The job failed, charged with an estimate of what was streamed (OpenAI reports usage only at the end).
+    const cut = await new JobStore(gateway.redis, new RedisKeys(gateway.config.redis.keyPrefix), 60).get(res.headers.get('x-switchyard-job-id')!);
+    expect(cut?.status).toBe('failed');
+    expect(cut?.attempts.at(-1)?.usage_estimated).toBe(true);
+    expect(cut?.attempts.at(-1)?.usage?.total_tokens).toBeGreaterThan(0);
     // The SDK surfaces the error event as an exception rather than a clean end.
     primary.faults.set({ cutStreamAfterChunks: 2, times: 1 });
     const stream = await client.chat.completions.create({ model: 'smart', messages: [{ role: 'user', content: 'cut me off again' }], stream: true });

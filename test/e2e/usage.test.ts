@@ -13,6 +13,7 @@ interface Row {
   cost_usd: number;
   cache_hits: number;
   saved_usd: number;
+  saved_tokens: number;
 }
 
 describe('usage ledger through the gateway', () => {
@@ -75,6 +76,11 @@ describe('usage ledger through the gateway', () => {
     expect(row).toMatchObject({ requests: 0, cost_usd: 0 });
     expect(row!.cache_hits).toBeGreaterThanOrEqual(1);
     expect(row!.saved_usd).toBeGreaterThan(0);
+    // The mock answer's own usage: what one hit did not spend again.
+    const first = await chat(a.key, 'cache me');
+    const answered = ((await first.json()) as { usage: { prompt_tokens: number; completion_tokens: number } }).usage;
+    expect(answered.prompt_tokens + answered.completion_tokens).toBeGreaterThan(0);
+    expect(row!.saved_tokens).toBe(row!.cache_hits * (answered.prompt_tokens + answered.completion_tokens));
   });
 
   it('lets a key read its own team\'s usage only', async () => {

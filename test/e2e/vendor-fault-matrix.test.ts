@@ -8,18 +8,20 @@ type Vendor = 'anthropic' | 'gemini';
 type Outcome = { failover: true; code: string } | { failover: false; status: number };
 
 const MATRIX: Array<[Vendor, string, EmulatorFault, Outcome]> = [
-  ['anthropic', '429 rate_limit_error', recordedErrorFault('anthropic', 429), { failover: true, code: 'rate_limited' }],
   ['anthropic', '500 api_error', recordedErrorFault('anthropic', 500), { failover: true, code: 'server_error' }],
   ['anthropic', '529 overloaded_error', recordedErrorFault('anthropic', 529), { failover: true, code: 'overloaded' }],
   ['anthropic', 'a hang past the timeout', { hang: true }, { failover: true, code: 'timeout' }],
   ['anthropic', 'a malformed body', { malformed: true }, { failover: true, code: 'server_error' }],
   ['anthropic', '400 invalid_request_error', recordedErrorFault('anthropic', 400), { failover: false, status: 400 }],
-  ['gemini', '429 RESOURCE_EXHAUSTED', recordedErrorFault('gemini', 429), { failover: true, code: 'rate_limited' }],
   ['gemini', '500 INTERNAL', recordedErrorFault('gemini', 500), { failover: true, code: 'server_error' }],
   ['gemini', '503 UNAVAILABLE', recordedErrorFault('gemini', 503), { failover: true, code: 'overloaded' }],
   ['gemini', 'a hang past the timeout', { hang: true }, { failover: true, code: 'timeout' }],
   ['gemini', 'a malformed body', { malformed: true }, { failover: true, code: 'server_error' }],
   ['gemini', '400 INVALID_ARGUMENT', recordedErrorFault('gemini', 400), { failover: false, status: 400 }],
+  // Last per vendor: a recorded 429 pauses its deployment for every worker (17 s, 47 s), so a
+  // case after it on the same deployment would wait the pause out.
+  ['anthropic', '429 rate_limit_error', recordedErrorFault('anthropic', 429), { failover: true, code: 'rate_limited' }],
+  ['gemini', '429 RESOURCE_EXHAUSTED', recordedErrorFault('gemini', 429), { failover: true, code: 'rate_limited' }],
 ];
 
 /** Each vendor × failure class: the specified outcome, exactly one answer, every attempt recorded. */

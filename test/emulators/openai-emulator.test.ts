@@ -67,6 +67,77 @@ describe('OpenAI emulator, as the official SDK sees it', () => {
     expect(chunks).toBe(2);
   });
 
+  const weather = { type: 'function' as const, function: { name: 'get_weather', parameters: { type: 'object', properties: { location: { type: 'string' } }, required: ['location'] } } };
+  const stock = { type: 'function' as const, function: { name: 'get_stock', parameters: { type: 'object', properties: { ticker: { type: 'string' } }, required: ['ticker'] } } };
+
+  it('answers "call <tool>" with tool calls in the recorded shape: content null, finish tool_calls', async () => {
+    const completion = await client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'call get_weather and get_stock for Oslo' }], tools: [weather, stock] });
+    const message = completion.choices[0]!.message;
+    expect(completion.choices[0]?.finish_reason).toBe('tool_calls');
+    expect(message.content).toBeNull();
+    expect(message.tool_calls?.map((c) => c.type === 'function' && [c.function.name, JSON.parse(c.function.arguments)])).toEqual([
+      ['get_weather', { location: 'Oslo' }],
+      ['get_stock', { ticker: 'Oslo' }],
+    ]);
+    expect(message.tool_calls?.every((c) => /^call_emu/.test(c.id))).toBe(true);
+  });
+
+  it.each([
+    ['none', 'none' as const, []],
+    ['required', 'required' as const, ['get_weather']],
+    ['a named function', { type: 'function' as const, function: { name: 'get_stock' } }, ['get_stock']],
+  ])('honours tool_choice %s', async (_name, toolChoice, names) => {
+    const completion = await client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hello' }], tools: [weather, stock], tool_choice: toolChoice });
+    expect((completion.choices[0]!.message.tool_calls ?? []).map((c) => c.type === 'function' && c.function.name)).toEqual(names);
+  });
+
+  it('streams tool calls as the recording does: header (index, id, name) then argument fragments', async () => {
+    const stream = await client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'call get_weather and get_stock for Rome' }], tools: [weather, stock], stream: true });
+    const calls: Array<{ id: string; name: string; args: string }> = [];
+    let finish: string | null = null;
+    let headers = 0;
+    for await (const chunk of stream) {
+      finish = chunk.choices[0]?.finish_reason ?? finish;
+      for (const delta of chunk.choices[0]?.delta.tool_calls ?? []) {
+        if (delta.id) {
+          headers++;
+          expect(delta).toMatchObject({ type: 'function', function: { arguments: '' } });
+          calls[delta.index] = { id: delta.id, name: delta.function?.name ?? '', args: '' };
+        } else calls[delta.index]!.args += delta.function?.arguments ?? '';
+      }
+    }
+    expect(finish).toBe('tool_calls');
+    expect(headers).toBe(2);
+    expect(calls.map((c) => [c.name, JSON.parse(c.args)])).toEqual([
+      ['get_weather', { location: 'Rome' }],
+      ['get_stock', { ticker: 'Rome' }],
+    ]);
+  });
+
+  it('stalls a stream after N events until the client hangs up', async () => {
+    emulator.streams.set({ stallAfterChunks: 1, times: 1 });
+    const controller = new AbortController();
+    const stream = await client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'a b' }], stream: true }, { signal: controller.signal });
+    const seen: unknown[] = [];
+    // The SDK ends the iteration (quietly, or with an abort error) once the signal fires.
+    await (async () => {
+      for await (const chunk of stream) {
+        seen.push(chunk.choices[0]?.delta);
+        controller.abort();
+      }
+    })().catch(() => undefined);
+    expect(seen).toEqual([{ role: 'assistant', content: '', refusal: null }]);
+    expect(await emulator.requests.at(-1)!.outcome).toBe('aborted');
+  });
+
+  it('repeats a stream\'s content when asked (a long answer)', async () => {
+    emulator.streams.set({ repeat: 3, times: 1 });
+    const stream = await client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }], stream: true });
+    let text = '';
+    for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+    expect(text).toBe('echo: xecho: xecho: x');
+  });
+
   it('sends a malformed body the SDK cannot parse', async () => {
     emulator.faults.set({ malformed: true, times: 1 });
     await expect(client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] })).rejects.toThrow();

@@ -14,8 +14,10 @@ const MAX_BACKOFF_MS = 60_000;
 /**
  * One visit of the runner to one batch, then the next visit is scheduled (unless it ended). Every
  * step is driven by the batch record alone, so a replayed or duplicated tick redoes nothing twice:
- * validate → (expire) → submit more lines or stop them → sweep → write segments → finalize.
- * An error in a step is logged and the tick retried later with backoff; nothing is lost.
+ * validate → (expire) → write segments → submit more lines or stop them → sweep → finalize.
+ * An error in a step is logged and the tick retried later with backoff; nothing is lost. Segments
+ * are written before any line is submitted, so while file storage fails no new line is submitted
+ * and the finished lines buffered in Redis stay bounded by the in-flight window.
  */
 export async function runBatchTick(deps: BatchWorkerDeps, data: BatchTickData): Promise<void> {
   const batch = await deps.batchStore.get(data.batchId);
@@ -50,23 +52,30 @@ async function advance(deps: BatchWorkerDeps, start: BatchRecord): Promise<numbe
     batch = await reload(deps, batch.id);
   }
 
+  // Lines collected since the last tick go to storage first; a storage error ends the tick here.
+  if (batch.out.bufferedBytes > 0 || batch.err.bufferedBytes > 0) {
+    await writeSegments(deps, batch);
+    batch = await reload(deps, batch.id);
+  }
+
   const stopping = batch.status === 'cancelling' ? 'cancelled' : batch.endReason;
+  let waitMs: number | null = null;
   if (stopping) {
     await stopQueuedLines(deps, batch, stopping);
     await skipUnsubmitted(deps, batch, stopping);
   } else {
-    await submitNextLines(deps, batch);
+    waitMs = await submitNextLines(deps, batch);
   }
   if (stopping || nowMs - batch.sweptAt >= deps.batches.sweepIntervalMs) {
     await sweepLines(deps, batch);
     await deps.batchStore.setFields(batch.id, { swept_at: String(nowMs) });
   }
-  batch = await reload(deps, batch.id);
-  await writeSegments(deps, batch);
 
   batch = await reload(deps, batch.id);
   const accounted = batch.submitted >= batch.total && batch.completed + batch.failed >= batch.total && (await deps.batchStore.pendingCount(batch.id)) === 0;
-  if (!accounted) return deps.batches.tickMs;
+  // A line waiting on its key's or team's limit: come back when it would pass (finished lines
+  // still wake the batch sooner, see collectLine).
+  if (!accounted) return waitMs === null ? deps.batches.tickMs : Math.min(MAX_BACKOFF_MS, Math.max(deps.batches.tickMs, waitMs));
   return finish(deps, batch, batch.status === 'cancelling' ? 'cancelled' : batch.endReason === 'expired' ? 'expired' : 'completed');
 }
 

@@ -7,6 +7,7 @@ import type { SemanticCache } from '../../shared/cache/semantic-cache.js';
 import type { SwitchyardConfig } from '../../shared/config/config-schema.js';
 import type { FileStore } from '../../shared/files/file-store.js';
 import type { JobStore } from '../../shared/jobs/job-store.js';
+import type { LineAdmission } from '../../shared/batches/line-admission.js';
 import type { KeyStore } from '../../shared/keys/key-store.js';
 import type { LlmQueues } from '../../shared/queues/llm-queues.js';
 import type { RedisKeys } from '../../shared/redis/redis-keys.js';
@@ -24,6 +25,8 @@ export interface BatchWorkerDeps {
   queues: LlmQueues;
   batchQueues: BatchQueues;
   keyStore: KeyStore;
+  /** Admits each line against the batch's key and team (RPM/TPM, budgets) before it is submitted. */
+  admission: LineAdmission;
   /** Lines answered from the response cache skip the queue; null when the cache is off. */
   cache: SemanticCache | null;
   /** Records lines answered from the cache in the usage ledger (vendor calls are recorded by the workers). */

@@ -25,7 +25,7 @@ export async function deliverBatchWebhook(deps: Pick<BatchWorkerDeps, 'config' |
   if (`batch.${batch.status}` !== data.type) return;
   const timestamp = Math.floor(Date.now() / 1000);
   const body = JSON.stringify({ type: data.type, timestamp: new Date(timestamp * 1000).toISOString(), data: toPublicBatch(batch) });
-  const headers = webhookHeaders({ secret: key.webhookSecret, msgId: `msg_${batch.id}`, timestamp, body });
+  const headers = webhookHeaders({ secret: key.webhookSecrets, msgId: `msg_${batch.id}`, timestamp, body });
   try {
     await deliverWebhook({ url: batch.webhook.url, allowPrivate: deps.config.webhooks.allowPrivate, headers: { ...headers }, body, timeoutMs: deps.config.webhooks.timeoutMs });
   } catch (err) {

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { BatchConfig } from '../../shared/batches/batch-config.js';
 import { BATCH_QUEUE, BATCH_WEBHOOK_QUEUE, BatchQueues, batchTickDataSchema } from '../../shared/batches/batch-queues.js';
 import { BatchStore } from '../../shared/batches/batch-store.js';
+import { LineAdmission } from '../../shared/batches/line-admission.js';
 import type { SemanticCache } from '../../shared/cache/semantic-cache.js';
 import type { SwitchyardConfig } from '../../shared/config/config-schema.js';
 import { createFileStorage } from '../../shared/files/create-file-storage.js';
@@ -11,6 +12,11 @@ import type { FileStorage } from '../../shared/files/file-storage.js';
 import { FileStore } from '../../shared/files/file-store.js';
 import type { JobStore } from '../../shared/jobs/job-store.js';
 import type { KeyStore } from '../../shared/keys/key-store.js';
+import { TeamPolicies } from '../../shared/keys/team-policies.js';
+import { TokenBuckets } from '../../shared/rate-limit/index.js';
+import { AdmissionGate } from '../../shared/usage/admission-gate.js';
+import { Budgets } from '../../shared/usage/budgets.js';
+import { PriceTable } from '../../shared/usage/price-table.js';
 import type { LlmQueues } from '../../shared/queues/llm-queues.js';
 import type { RedisKeys } from '../../shared/redis/redis-keys.js';
 import type { UsageAccountant } from '../../shared/usage/usage-accountant.js';
@@ -34,6 +40,8 @@ export interface StartBatchWorkersDeps {
   logger: Logger;
   /** Built from `batches.storage` when omitted. */
   storage?: FileStorage;
+  /** Key/team admission of lines; built over this Redis (the API's buckets and budgets) when omitted. */
+  admission?: LineAdmission;
   /** Epoch ms clock; tests replace it where expiry is the subject. */
   now?: () => number;
   /** Collect lines from job events (default true); tests turn it off to prove the sweep alone suffices. */
@@ -67,6 +75,7 @@ export async function startBatchWorkers(input: StartBatchWorkersDeps): Promise<B
     queues: input.queues,
     batchQueues,
     keyStore: input.keyStore,
+    admission: input.admission ?? lineAdmission(input),
     cache: input.cache,
     accountant: input.accountant ?? null,
     logger,
@@ -108,4 +117,13 @@ export async function startBatchWorkers(input: StartBatchWorkersDeps): Promise<B
       await batchQueues.close();
     },
   };
+}
+
+/** The same token buckets, budgets and team policies (all state in Redis) the API admits against. */
+function lineAdmission(input: StartBatchWorkersDeps): LineAdmission {
+  const prefix = input.config.redis.keyPrefix;
+  const buckets = new TokenBuckets(input.redis, prefix);
+  const budgets = new Budgets(input.redis, prefix);
+  const gate = new AdmissionGate(input.redis, buckets, budgets);
+  return new LineAdmission(gate, new TeamPolicies(input.redis, prefix), input.keyStore, new PriceTable(input.config.pricing), input.config.deployments);
 }

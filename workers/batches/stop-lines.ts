@@ -35,7 +35,9 @@ async function stopLine(deps: BatchWorkerDeps, batch: BatchRecord, line: number,
     if (!(await deps.queues.remove(target.deployment, record.id, record.seq))) return;
     // A first attempt never taken still counts in its team's fair-queuing place; release it.
     await deps.queues.taken(target.deployment, { v: 1, jobId: record.id, seq: record.seq, team: record.team, model: record.model, priority: record.priority, deadlineAt: 0, tokens: 0 });
-    await deps.jobs.cancel(record.id, { code: 'cancelled', message: STOP_MESSAGES[reason] });
+    const { outcome } = await deps.jobs.cancel(record.id, { code: 'cancelled', message: STOP_MESSAGES[reason] });
+    // It never ran: what its admission reserved against the key and team goes back (idempotent).
+    if (outcome === 'cancelled') await deps.admission.release(record.admission);
   }
   // Also collects lines that ended while no event listener ran.
   await collectLine(deps, batch.id, line);

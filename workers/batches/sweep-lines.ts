@@ -3,6 +3,7 @@ import { lineJobId } from '../../shared/batches/line-job.js';
 import { TERMINAL_STATUSES, type JobStatus } from '../../shared/jobs/job-record.js';
 import type { BatchWorkerDeps } from './batch-worker-deps.js';
 import { collectLine } from './line-collector.js';
+import { pipelinePerKey } from '../../shared/redis/pipeline-per-key.js';
 
 const PAGE_LINES = 500;
 
@@ -16,9 +17,9 @@ export async function sweepLines(deps: BatchWorkerDeps, batch: BatchRecord): Pro
   let collected = 0;
   for (let i = 0; i < lines.length; i += PAGE_LINES) {
     const page = lines.slice(i, i + PAGE_LINES);
-    const pipeline = deps.redis.pipeline();
-    for (const line of page) pipeline.hget(deps.keys.job(lineJobId(batch.id, line)), 'status');
-    const statuses = ((await pipeline.exec()) ?? []).map(([, status]) => status as string | null);
+    // Each line's job has its own slot: per key on a cluster.
+    const jobKeys = page.map((line) => deps.keys.job(lineJobId(batch.id, line)));
+    const statuses = (await pipelinePerKey(deps.redis, jobKeys, (pipeline, key) => pipeline.hget(key, 'status'))).map(([, status]) => status as string | null);
     const ended = page.filter((_, j) => TERMINAL_STATUSES.includes(statuses[j] as JobStatus));
     await Promise.all(ended.map((line) => collectLine(deps, batch.id, line)));
     collected += ended.length;

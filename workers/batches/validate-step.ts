@@ -12,7 +12,9 @@ import type { BatchWorkerDeps } from './batch-worker-deps.js';
 export async function validateStep(deps: BatchWorkerDeps, batch: BatchRecord): Promise<BatchError[]> {
   const key = await deps.keyStore.get(batch.keyId);
   const expired = key?.policy.expires_at !== undefined && key.policy.expires_at * 1000 <= deps.now();
-  if (!key || key.revokedAt !== null || expired) return [{ code: 'invalid_api_key', message: 'The key that created this batch has been revoked or has expired.', param: null, line: null }];
+  if (!key || key.revokedAt !== null || !key.enabled || expired) {
+    return [{ code: 'invalid_api_key', message: 'The key that created this batch has been revoked, disabled or has expired.', param: null, line: null }];
+  }
   const file = await deps.files.get(batch.inputFileId);
   if (!file) return [{ code: 'file_not_found', message: `The input file ${batch.inputFileId} no longer exists.`, param: 'input_file_id', line: null }];
   const limits = { ...deps.batches, allowedModels: key.policy.models };

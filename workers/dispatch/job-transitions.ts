@@ -1,8 +1,9 @@
 import type { GatewayError } from '../../shared/errors/gateway-error.js';
 import { isTerminal, type AttemptRecord, type JobRecord } from '../../shared/jobs/job-record.js';
 import type { LlmJobData } from '../../shared/queues/llm-job-data.js';
+import { raiseBudgetAlerts } from '../../shared/usage/budget-alerts.js';
 import type { DispatchDeps } from './dispatch-deps.js';
-import { nextStep } from './next-step.js';
+import { deadlineExceeded, nextStep } from './next-step.js';
 
 /**
  * How a job moves between attempts. Each move first advances the record (ADVANCE, guarded by the
@@ -14,6 +15,7 @@ import { nextStep } from './next-step.js';
 export async function afterFailure(deps: DispatchDeps, record: JobRecord, attempts: AttemptRecord[], error: GatewayError): Promise<void> {
   const decision = nextStep(record, attempts, error, deps.config.deployments, deps.config.workers);
   if (decision.kind === 'fail') return failJob(deps, record, attempts, error);
+  if (decision.kind === 'deadline') return failJob(deps, record, attempts, deadlineExceeded(error));
   if (decision.kind === 'failover') {
     deps.metrics.failovers.inc({ from: record.route[record.step]!.deployment, to: record.route[decision.step]!.deployment });
   }
@@ -33,10 +35,15 @@ export async function failJob(deps: DispatchDeps, record: JobRecord, attempts: A
   if (written) await afterEnd(deps, finished);
 }
 
-/** What follows a job's end, once: metrics, its key/team reservations settled, its webhook. */
+/** What follows a job's end, once: metrics, its key/team reservations settled (raising budget alerts), its webhook. */
 export async function afterEnd(deps: DispatchDeps, record: JobRecord): Promise<void> {
   countJob(deps, record);
-  await Promise.all([deps.settler.settle(record), ensureWebhook(deps, record)]);
+  await Promise.all([settleAndAlert(deps, record), ensureWebhook(deps, record)]);
+}
+
+/** Settles an ended job's key/team reservations (idempotent) and raises the budget alerts that settle crossed. */
+export async function settleAndAlert(deps: DispatchDeps, record: JobRecord): Promise<void> {
+  await raiseBudgetAlerts(await deps.settler.settle(record), deps.webhooks, deps.metrics);
 }
 
 /** (Re-)adds the job's current BullMQ job; a no-op when it already exists. */
@@ -50,7 +57,7 @@ export async function ensureEnqueued(deps: DispatchDeps, record: JobRecord, dela
     model: record.model,
     priority: record.priority,
     deadlineAt: record.deadlineAt,
-    tokens: deps.pacing.estimate(record.request, target.deployment),
+    tokens: deps.pacing.bucketTokens(record.request, target.deployment),
   };
   await deps.queues.add(target.deployment, data, delayMs);
 }

@@ -77,6 +77,43 @@ describe('nextStep on context_length_exceeded', () => {
   });
 });
 
+describe('nextStep with a deadline', () => {
+  const NOW = 1_000_000;
+  function due(step: number, deadlineAt: number, route = config.models.m!): JobRecord {
+    return { route, step, deadlineAt } as JobRecord;
+  }
+  const rateLimited = new GatewayError('rate_limited', 'x', { retryAfterMs: 400 });
+
+  it('retries when the retry starts before the deadline', () => {
+    expect(nextStep(due(0, NOW + 401), attempts(1), rateLimited, config.deployments, policy, () => 0, NOW)).toEqual({ kind: 'retry', step: 0, delayMs: 400 });
+  });
+
+  it('fails over at once instead of a retry that would start at or after the deadline', () => {
+    expect(nextStep(due(0, NOW + 400), attempts(1), rateLimited, config.deployments, policy, () => 0, NOW)).toEqual({ kind: 'failover', step: 1 });
+  });
+
+  it('fails with deadline_exceeded now, on the last target, instead of a retry past the deadline', () => {
+    expect(nextStep(due(1, NOW + 300), attempts(1, 1), rateLimited, config.deployments, policy, () => 0, NOW)).toEqual({ kind: 'deadline' });
+  });
+
+  it.each<[ErrorCode, number]>([
+    ['timeout', 0],
+    ['server_error', 1],
+    ['context_length_exceeded', 0],
+  ])('does not move on after the deadline has passed (%s on step %i)', (code, step) => {
+    const route = code === 'context_length_exceeded' ? config.models.ctx! : config.models.m!;
+    expect(nextStep(due(step, NOW, route), attempts(1, step), new GatewayError(code, 'x'), config.deployments, policy, () => 0, NOW)).toEqual({ kind: 'deadline' });
+  });
+
+  it('keeps the request’s own verdict for failures that never retry', () => {
+    expect(nextStep(due(0, NOW - 1), attempts(1), new GatewayError('invalid_request', 'x'), config.deployments, policy, () => 0, NOW)).toEqual({ kind: 'fail' });
+  });
+
+  it('treats deadlineAt 0 as no deadline', () => {
+    expect(nextStep(due(0, 0), attempts(1), rateLimited, config.deployments, policy, () => 0, NOW).kind).toBe('retry');
+  });
+});
+
 describe('backoffMs', () => {
   it('doubles per try with equal jitter and stays under the cap', () => {
     expect(backoffMs(1, undefined, policy, () => 0)).toBe(50);

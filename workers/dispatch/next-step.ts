@@ -1,11 +1,13 @@
 import type { DeploymentConfig } from '../../shared/config/config-schema.js';
-import type { GatewayError } from '../../shared/errors/gateway-error.js';
+import { GatewayError } from '../../shared/errors/gateway-error.js';
 import type { AttemptRecord, JobRecord } from '../../shared/jobs/job-record.js';
 
 export type NextStep =
   | { kind: 'retry'; step: number; delayMs: number }
   | { kind: 'failover'; step: number }
-  | { kind: 'fail' };
+  | { kind: 'fail' }
+  /** Fail with `deadline_exceeded`: the job's deadline passed, or a retry could only start after it. */
+  | { kind: 'deadline' };
 
 export interface RetryPolicy {
   retryBaseDelayMs: number;
@@ -18,6 +20,10 @@ export interface RetryPolicy {
  *   vendor's retry-after) up to the deployment's `maxAttempts`, then fail over to the next target;
  * - `context_length_exceeded` skips straight to the next target with a larger context window;
  * - everything else (invalid request, auth, content filter, cancel) fails the job now.
+ * A job with a deadline (`record.deadlineAt`, epoch ms) never retries or fails over past it: once it
+ * has passed, what would have moved on fails with `deadline_exceeded`; a retry whose delay would
+ * end at or after it becomes a failover to the next target (which runs at once), or on the last
+ * target `deadline_exceeded` now rather than after the delay.
  */
 export function nextStep(
   record: JobRecord,
@@ -26,23 +32,36 @@ export function nextStep(
   deployments: Record<string, DeploymentConfig>,
   policy: RetryPolicy,
   random: () => number = Math.random,
+  nowMs: number = Date.now(),
 ): NextStep {
   const deployment = deployments[record.route[record.step]!.deployment]!;
   const hasNextTarget = record.step + 1 < record.route.length;
+  const deadlineAt = record.deadlineAt > 0 ? record.deadlineAt : Infinity;
+  const expired = nowMs >= deadlineAt;
   if (error.retryable) {
+    if (expired) return { kind: 'deadline' };
     const triesHere = attempts.filter((a) => a.step === record.step).length;
     // A vendor asking for a longer pause than we would ever back off is better left for a fallback.
     const waitTooLong = (error.retryAfterMs ?? 0) > policy.retryMaxDelayMs && hasNextTarget;
     if (triesHere < deployment.maxAttempts && !waitTooLong) {
-      return { kind: 'retry', step: record.step, delayMs: backoffMs(triesHere, error.retryAfterMs, policy, random) };
+      const delayMs = backoffMs(triesHere, error.retryAfterMs, policy, random);
+      if (nowMs + delayMs < deadlineAt) return { kind: 'retry', step: record.step, delayMs };
+      return hasNextTarget ? { kind: 'failover', step: record.step + 1 } : { kind: 'deadline' };
     }
     return hasNextTarget ? { kind: 'failover', step: record.step + 1 } : { kind: 'fail' };
   }
   if (error.code === 'context_length_exceeded') {
     const larger = nextLargerContext(record, deployments);
-    return larger === null ? { kind: 'fail' } : { kind: 'failover', step: larger };
+    if (larger === null) return { kind: 'fail' };
+    return expired ? { kind: 'deadline' } : { kind: 'failover', step: larger };
   }
   return { kind: 'fail' };
+}
+
+/** The error a job fails with when it runs out of time; `last` is the failure that left it no time. */
+export function deadlineExceeded(last?: GatewayError): GatewayError {
+  const after = last ? ` (last attempt: ${last.code})` : '';
+  return new GatewayError('deadline_exceeded', `The job did not complete before its deadline${after}.`);
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { Job } from 'bullmq';
+import type { Logger } from 'pino';
 import { GatewayError, toGatewayError } from '../../shared/errors/gateway-error.js';
 import type { AttemptRecord, JobRecord } from '../../shared/jobs/job-record.js';
 import { llmJobDataSchema } from '../../shared/queues/llm-job-data.js';
@@ -7,7 +8,8 @@ import { circuitOutcome } from './circuit-outcome.js';
 import type { DispatchDeps } from './dispatch-deps.js';
 import { RateLimitSignal } from './deployment-pacing.js';
 import { SHUTDOWN } from './inflight-calls.js';
-import { afterEnd, afterFailure, ensureEnqueued, ensureWebhook, failJob, moveTo } from './job-transitions.js';
+import { timeFirstToken } from './time-to-first-token.js';
+import { afterEnd, afterFailure, ensureEnqueued, ensureWebhook, failJob, moveTo, settleAndAlert } from './job-transitions.js';
 
 export type { DispatchDeps };
 
@@ -17,7 +19,7 @@ export type { DispatchDeps };
  * after a crash: START refuses stale and finished attempts, moves advance the record before the
  * idempotent enqueue, and FINISH writes once. Throws only RateLimitSignal (bucket short: back to wait).
  */
-export async function processAttempt(deps: DispatchDeps, deploymentName: string, job: Job<unknown>): Promise<void> {
+export async function processAttempt(deps: DispatchDeps & AttemptLog, deploymentName: string, job: Job<unknown>): Promise<void> {
   const data = llmJobDataSchema.parse(job.data);
   const expired = data.deadlineAt > 0 && Date.now() >= data.deadlineAt;
   const admission = expired ? null : await deps.pacing.acquire(deploymentName, data.tokens);
@@ -30,9 +32,10 @@ export async function processAttempt(deps: DispatchDeps, deploymentName: string,
   deps.metrics.queueWait.observe({ deployment: deploymentName, priority: data.priority }, Math.max(0, Date.now() - job.timestamp - (job.opts.delay ?? 0)) / 1000);
   if (outcome !== 'run' || !record) {
     await deps.pacing.release(reservation);
-    // A replay of a finished job: make sure what followed its end (webhook, accounting) happened.
+    // A replay of a finished job: make sure what followed its end (webhook, accounting, the settle of
+    // its admission holds — idempotent, so a worker that died right after FINISH leaves no orphan) happened.
     if (outcome === 'terminal' && record) {
-      await Promise.all([ensureWebhook(deps, record), deps.accountant.recordAttempts(record)]);
+      await Promise.all([ensureWebhook(deps, record), deps.accountant.recordAttempts(record), settleAndAlert(deps, record)]);
       return;
     }
     if (outcome === 'stale' && record) return ensureEnqueued(deps, record, 0);
@@ -63,14 +66,17 @@ export async function processAttempt(deps: DispatchDeps, deploymentName: string,
 
   const controller = deps.inflight.register(record.id);
   const startedMs = performance.now();
+  const probe = circuit.verdict === 'probe';
   const recordHealth = (code: GatewayError['code'] | null): Promise<unknown> => {
     const health = circuitOutcome(code);
-    if (health === null && circuit.verdict !== 'probe') return Promise.resolve();
-    return deps.circuits.record(target.deployment, deployment.circuitBreaker, health !== 'fail', circuit.verdict === 'probe');
+    // An outcome that says nothing about health must not close the circuit: a probe gives its lease back.
+    if (health === null) return probe ? deps.circuits.releaseProbe(target.deployment) : Promise.resolve();
+    return deps.circuits.record(target.deployment, deployment.circuitBreaker, health === 'ok', probe);
   };
   try {
     const timeoutMs = record.deadlineAt > 0 ? Math.max(1, Math.min(deployment.timeoutMs, record.deadlineAt - Date.now())) : deployment.timeoutMs;
-    const completion = await callVendor(record, target, runtime, { ...deployment, timeoutMs }, controller.signal, deps.chunks);
+    const timed = timeFirstToken(runtime, startedMs, (s) => deps.metrics.timeToFirstToken.observe({ deployment: target.deployment }, s));
+    const completion = await callVendor(record, target, timed, { ...deployment, timeoutMs }, controller.signal, deps.chunks);
     const attempt: AttemptRecord = { ...attemptBase(record, startedMs), status: 'succeeded', error: null, usage: completion.usage ?? null };
     countAttempt(deps, record, attempt);
     const attempts = [...record.attempts, attempt];
@@ -86,14 +92,17 @@ export async function processAttempt(deps: DispatchDeps, deploymentName: string,
     if (written) await Promise.all([afterEnd(deps, finished), storeInCache(deps, finished)]);
   } catch (err) {
     if (err instanceof StreamInterrupted) {
-      const attempts = [...record.attempts, failedAttempt(record, startedMs, err.error, err.partial.usage)];
+      const attempts = [...record.attempts, { ...failedAttempt(record, startedMs, err.error, err.partial.usage), ...(err.usageEstimated ? { usage_estimated: true } : {}) }];
       await Promise.all([deps.pacing.settle(reservation, err.partial.usage), recordHealth(err.error.code), deps.accountant.recordAttempts(record, attempts)]);
       return failJob(deps, record, attempts, err.error);
     }
     const error = toGatewayError(err);
     // A call that reached the vendor spent its request slot; one that never did gives it back.
     await (error.vendorStatus === undefined ? deps.pacing.release(reservation) : deps.pacing.settle(reservation, null));
-    if (controller.signal.reason === SHUTDOWN) return moveTo(deps, record, record.step, record.attempts, 0);
+    if (controller.signal.reason === SHUTDOWN) {
+      if (probe) await deps.circuits.releaseProbe(target.deployment);
+      return moveTo(deps, record, record.step, record.attempts, 0);
+    }
     const attempts = [...record.attempts, failedAttempt(record, startedMs, error)];
     countAttempt(deps, record, attempts.at(-1)!);
     await Promise.all([recordHealth(error.code), deps.accountant.recordAttempts(record, attempts)]);
@@ -138,7 +147,13 @@ async function skipOpenCircuit(deps: DispatchDeps, record: JobRecord, waitMs: nu
   await moveTo(deps, record, record.step + 1, [...record.attempts, skipped], 0);
 }
 
-function countAttempt(deps: DispatchDeps, record: JobRecord, attempt: AttemptRecord): void {
+/** The worker pool's logger: one line per vendor attempt, with the job's and its HTTP request's ids (never prompt text). */
+interface AttemptLog {
+  logger?: Logger;
+}
+
+function countAttempt(deps: DispatchDeps & AttemptLog, record: JobRecord, attempt: AttemptRecord): void {
+  deps.logger?.info({ jobId: record.id, requestId: record.requestId, deployment: attempt.deployment, model: attempt.model, status: attempt.status, code: attempt.error?.code, latencyMs: attempt.latency_ms }, 'vendor attempt ended');
   deps.metrics.attempts.inc({ deployment: attempt.deployment, outcome: attempt.error?.code ?? attempt.status });
   deps.metrics.vendorLatency.observe({ deployment: attempt.deployment }, attempt.latency_ms / 1000);
 }

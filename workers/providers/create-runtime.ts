@@ -1,28 +1,13 @@
 import type { DeploymentConfig } from '../../shared/config/config-schema.js';
-import { createAnthropicClient, createAnthropicRuntime } from './anthropic/anthropic-runtime.js';
-import { createGeminiClient, createGeminiRuntime } from './gemini/gemini-runtime.js';
-import { createMockRuntime } from './mock/mock-runtime.js';
-import { createOpenAIClient, createOpenAIRuntime } from './openai/openai-runtime.js';
 import type { ProviderRuntime } from './provider-runtime.js';
+import { RUNTIMES } from './runtime-registry.js';
 
 /**
  * Builds the runtime (and its vendor SDK client) of one deployment. Called by entry points only;
  * this is where provider credentials meet the SDKs, and nowhere else.
  */
 export function createRuntime(deployment: DeploymentConfig): ProviderRuntime {
-  switch (deployment.provider) {
-    case 'mock':
-      return createMockRuntime();
-    case 'openai':
-    case 'openai-compatible':
-      return createOpenAIRuntime(createOpenAIClient({ apiKey: deployment.apiKey || 'unused', baseURL: deployment.baseURL }));
-    case 'anthropic':
-      return createAnthropicRuntime(createAnthropicClient({ apiKey: deployment.apiKey ?? '', baseURL: deployment.baseURL }), {
-        defaultMaxTokens: deployment.defaultMaxTokens,
-      });
-    case 'gemini':
-      return createGeminiRuntime(createGeminiClient({ apiKey: deployment.apiKey ?? '', baseURL: deployment.baseURL }));
-  }
+  return RUNTIMES[deployment.provider].create(deployment);
 }
 
 /** Runtimes for every configured deployment, by deployment name. */

@@ -5,8 +5,14 @@ import type { ResponseContext } from '../../shared/providers/translator.js';
 export interface CallOptions {
   /** Aborts the vendor call: client disconnect, job cancel, or worker shutdown. */
   signal: AbortSignal;
-  /** Whole-call timeout for non-streaming calls; time-to-first-chunk bound for streams. */
+  /**
+   * Whole-call timeout for non-streaming calls. For streams: the bound on the time to the first chunk
+   * that carries part of the answer (role-only chunks and keep-alive events do not count), and from
+   * then on on the silence between two vendor events.
+   */
   timeoutMs: number;
+  /** Streams: told the usage the vendor had reported when a stream fails, so a cut stream is still charged. */
+  onPartialUsage?: (usage: Usage) => void;
 }
 
 /**

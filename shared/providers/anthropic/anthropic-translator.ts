@@ -1,5 +1,5 @@
 import type { ChatRequest } from '../../canonical/chat-request.js';
-import { deploymentSchema } from '../../config/config-schema.js';
+import { defaultMaxTokensSchema } from '../default-max-tokens.js';
 import { applyParamMap } from '../param-map.js';
 import type { ProviderTranslator, ResponseContext } from '../translator.js';
 import { classifyAnthropicFailure } from './anthropic-errors.js';
@@ -42,9 +42,9 @@ export function isJsonMode(request: ChatRequest): boolean {
 }
 
 /**
- * The translator the API uses to validate requests before enqueueing, with the config schema's own
+ * The translator the API uses to validate requests before enqueueing, with the deployment schema's
  * `defaultMaxTokens` default. Workers build theirs from each deployment's setting.
  */
 export const anthropicTranslator: AnthropicTranslator = createAnthropicTranslator({
-  defaultMaxTokens: deploymentSchema.shape.defaultMaxTokens.parse(undefined),
+  defaultMaxTokens: defaultMaxTokensSchema.parse(undefined),
 });

@@ -5,6 +5,7 @@ import { createAnthropicTranslator } from '../../../shared/providers/anthropic/a
 import { headersToRecord } from '../../../shared/providers/retry-after.js';
 import type { VendorFailure } from '../../../shared/providers/translator.js';
 import { callWithTimeout } from '../call-with-timeout.js';
+import { relayVendorStream, reportPartialUsage } from '../relay-vendor-stream.js';
 import type { ProviderRuntime } from '../provider-runtime.js';
 import { sdkFailure } from '../sdk-failure.js';
 
@@ -42,16 +43,14 @@ export function createAnthropicRuntime(client: Anthropic, options: AnthropicRunt
       try {
         await callWithTimeout(options.signal, options.timeoutMs, async (signal, resetTimer) => {
           const events = await client.messages.create({ ...body, stream: true }, { signal, maxRetries: 0 });
-          for await (const event of events) {
-            resetTimer();
-            for (const chunk of chunks.push(event)) await onChunk(chunk);
-          }
+          await relayVendorStream(events, (event) => chunks.push(event), onChunk, resetTimer);
           // An SDK may end its iteration quietly when the signal aborts: finish() then finds the
           // stream incomplete, and callWithTimeout reports it as the timeout or cancellation it was.
           for (const chunk of chunks.finish()) await onChunk(chunk);
         });
         return chunks.usage();
       } catch (err) {
+        reportPartialUsage(chunks.usage(), options);
         throw fail(err);
       }
     },

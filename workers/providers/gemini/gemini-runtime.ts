@@ -3,6 +3,7 @@ import { GatewayError } from '../../../shared/errors/gateway-error.js';
 import { geminiTranslator } from '../../../shared/providers/gemini/gemini-translator.js';
 import type { VendorFailure } from '../../../shared/providers/translator.js';
 import { callWithTimeout } from '../call-with-timeout.js';
+import { relayVendorStream, reportPartialUsage } from '../relay-vendor-stream.js';
 import type { ProviderRuntime } from '../provider-runtime.js';
 import { sdkFailure } from '../sdk-failure.js';
 
@@ -35,15 +36,13 @@ export function createGeminiRuntime(client: GoogleGenAI): ProviderRuntime {
         await callWithTimeout(options.signal, options.timeoutMs, async (signal, resetTimer) => {
           // No httpOptions.timeout here: the SDK keeps it armed while the body streams, which would cut long answers.
           const events = await client.models.generateContentStream({ ...params, config: { ...params.config, abortSignal: signal } });
-          for await (const event of events) {
-            resetTimer();
-            for (const chunk of chunks.push(event)) await onChunk(chunk);
-          }
+          await relayVendorStream(events, (event) => chunks.push(event), onChunk, resetTimer);
           // Ended without a finish reason (cut, or aborted): finish() throws, never a silent success.
           for (const chunk of chunks.finish()) await onChunk(chunk);
         });
         return chunks.usage();
       } catch (err) {
+        reportPartialUsage(chunks.usage(), options);
         throw fail(err);
       }
     },

@@ -3,6 +3,7 @@ import type { ChatCompletion, ChatCompletionChunk } from '../../../shared/canoni
 import { GatewayError } from '../../../shared/errors/gateway-error.js';
 import { openAITranslator } from '../../../shared/providers/openai/openai-translator.js';
 import { callWithTimeout } from '../call-with-timeout.js';
+import { relayVendorStream, reportPartialUsage } from '../relay-vendor-stream.js';
 import type { ProviderRuntime } from '../provider-runtime.js';
 import { sdkFailure } from '../sdk-failure.js';
 
@@ -36,13 +37,21 @@ export function createOpenAIRuntime(client: OpenAI): ProviderRuntime {
             { ...body, stream: true, stream_options: { include_usage: true } },
             { signal, maxRetries: 0 },
           );
-          for await (const event of stream) {
-            resetTimer();
-            for (const chunk of chunks.push(event)) await onChunk(chunk as ChatCompletionChunk);
-          }
+          let finished = false;
+          const translate = (event: unknown): ChatCompletionChunk[] => {
+            const out = chunks.push(event) as ChatCompletionChunk[];
+            if (out.some((c) => c.choices.some((choice) => choice.finish_reason != null))) finished = true;
+            return out;
+          };
+          await relayVendorStream(stream, translate, onChunk, resetTimer);
+          // The SDK ends its iteration quietly when the signal aborts: callWithTimeout reports this
+          // as the timeout or cancellation it was. A stream that ends without a finish reason was cut.
+          if (signal.aborted) throw new Error('The stream was aborted');
+          if (!finished) throw new GatewayError('server_error', 'The OpenAI stream ended without a finish reason');
         });
         return chunks.usage();
       } catch (err) {
+        reportPartialUsage(chunks.usage(), options);
         throw fail(err);
       }
     },
