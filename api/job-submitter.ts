@@ -14,6 +14,7 @@ import type { TokenBuckets } from '../shared/rate-limit/index.js';
 import { expectedWaitMs } from '../shared/routing/expected-wait.js';
 import { routeWithOverrides, type FallbackOverride } from '../shared/routing/route-overrides.js';
 import { TRANSLATORS } from '../shared/providers/translators.js';
+import { createTraced, type Traced } from '../shared/tracing/spans.js';
 import { IdempotencyClaims, type ClaimedCreate } from './idempotency-claims.js';
 
 export interface SubmitInput {
@@ -43,6 +44,7 @@ export interface SubmitInput {
  */
 export class JobSubmitter {
   private readonly claims: IdempotencyClaims;
+  private readonly traced: Traced;
 
   constructor(
     private readonly config: SwitchyardConfig,
@@ -56,6 +58,7 @@ export class JobSubmitter {
     private readonly estimateTokens: (request: ChatRequest, deployment: string) => number,
   ) {
     this.claims = new IdempotencyClaims(redis, keys, store, config.jobs.idempotencyTtlSeconds, () => this.newJobId());
+    this.traced = createTraced(config.tracing);
   }
 
   /**
@@ -108,7 +111,12 @@ export class JobSubmitter {
    * Writes the record and enqueues attempt 1, so that no worker can take the attempt before its
    * record exists (see the ordering note in the body for Redis Cluster).
    */
-  async submit(input: SubmitInput, id = this.newJobId(), route = this.plan(input.request)): Promise<JobRecord> {
+  submit(input: SubmitInput, id = this.newJobId(), route = this.plan(input.request)): Promise<JobRecord> {
+    const attributes = { 'switchyard.job_id': id, 'switchyard.team': input.key.team, 'switchyard.model': input.request.model, 'switchyard.priority': input.priority };
+    return this.traced('switchyard.submit', attributes, () => this.write(input, id, route));
+  }
+
+  private async write(input: SubmitInput, id: string, route: RouteTarget[]): Promise<JobRecord> {
     const record = this.newRecord(input, id, route);
     const deadlineAt = record.deadlineAt;
     const step = deadlineAt > 0 ? await this.firstStepWithinDeadline(input.request, route, deadlineAt) : 0;
@@ -132,6 +140,7 @@ export class JobSubmitter {
         priority: input.priority,
         deadlineAt,
         tokens: this.estimateTokens(input.request, first.deployment),
+        hasNext: step + 1 < route.length,
       }),
     ]);
     return record;

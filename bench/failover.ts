@@ -37,13 +37,15 @@ interface FaultClass {
 }
 
 const CLASSES: FaultClass[] = [
-  { name: '429, retry-after 1 s', fault: (v) => recordedErrorFault(v, 429, { headers: { 'retry-after': '1' } }), expect: 'failover' },
   { name: '500', fault: (v) => recordedErrorFault(v, 500), expect: 'failover' },
   { name: 'overloaded (503 / 529)', fault: (v) => recordedErrorFault(v, v === 'anthropic' ? 529 : 503), expect: 'failover' },
   { name: 'hang past the timeout', fault: () => ({ hang: true }), expect: 'failover' },
   { name: 'connection refused', fault: () => null, expect: 'failover' },
   { name: 'malformed body', fault: () => ({ malformed: true }), expect: 'failover' },
   { name: '400 invalid request', fault: (v) => recordedErrorFault(v, 400), expect: 400 },
+  // Last per vendor: a 429 pauses its deployment (Gemini's recorded RetryInfo asks for 47 s), and
+  // calls of a later cell would skip the paused primary instead of meeting their own failure.
+  { name: '429 (recorded, retry-after 1 s)', fault: (v) => recordedErrorFault(v, 429, { headers: { 'retry-after': '1' } }), expect: 'failover' },
 ];
 
 export interface FailoverOptions {

@@ -8,7 +8,8 @@
  * Run alone: npx tsx bench/webhook-latency.ts
  * Parameters (env): BENCH_WEBHOOK_JOBS (1000), BENCH_WEBHOOK_RATE (100 jobs/s).
  */
-import { createServer, type IncomingMessage } from 'node:http';
+import { createServer } from 'node:http';
+import { readBody } from './lib/read-body.js';
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import { RedisKeys } from '../shared/redis/redis-keys.js';
@@ -36,15 +37,6 @@ export interface WebhookLatencyResult {
 
 export function webhookOptionsFromEnv(): WebhookLatencyOptions {
   return { jobs: envNumber('BENCH_WEBHOOK_JOBS', 1000), ratePerSecond: envNumber('BENCH_WEBHOOK_RATE', 100) };
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const parts: Buffer[] = [];
-    req.on('data', (part: Buffer) => parts.push(part));
-    req.on('end', () => resolve(Buffer.concat(parts).toString('utf8')));
-    req.on('error', reject);
-  });
 }
 
 export async function runWebhookLatency(options: WebhookLatencyOptions): Promise<WebhookLatencyResult> {

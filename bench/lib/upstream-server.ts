@@ -15,6 +15,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
+import { readBody } from './read-body.js';
 import { wallClockMs } from './stats.js';
 
 const settingsSchema = z
@@ -52,15 +53,6 @@ const requestSchema = z.object({
   stream_options: z.object({ include_usage: z.boolean().optional() }).nullish(),
   messages: z.array(z.object({ content: z.unknown() })).optional(),
 });
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const parts: Buffer[] = [];
-    req.on('data', (part: Buffer) => parts.push(part));
-    req.on('end', () => resolve(Buffer.concat(parts).toString('utf8')));
-    req.on('error', reject);
-  });
-}
 
 function sendJson(res: ServerResponse, status: number, body: Buffer | string): void {
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });

@@ -96,6 +96,7 @@ export async function enqueueAttempt(deps: { config: Pick<SwitchyardConfig, 'dep
     priority: record.priority,
     deadlineAt: record.deadlineAt,
     tokens: estimateRequestTokens(record.request, allowance),
+    hasNext: record.step + 1 < record.route.length,
   });
 }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { tracingConfigSchema } from '../tracing/tracing-config.js';
 import { PROVIDERS, providerNeedsApiKey } from '../providers/provider-names.js';
 import { defaultMaxTokensSchema } from '../providers/default-max-tokens.js';
 import { cacheConfigSchema } from '../cache/cache-config.js';
@@ -113,6 +114,8 @@ export const configSchema = z
     cache: cacheConfigSchema.prefault({}),
     /** Virtual key and signing secret rotation: see shared/keys/keys-config.ts. */
     keys: keysConfigSchema.prefault({}),
+    /** Optional OpenTelemetry spans (see shared/tracing/tracing-config.ts). */
+    tracing: tracingConfigSchema.prefault({}),
     webhooks: z
       .object({
         /** Let webhooks target loopback, private and link-local addresses (tests, on-prem). */

@@ -18,5 +18,7 @@ export const llmJobDataSchema = z.object({
   deadlineAt: z.number().int().min(0),
   /** Estimated tokens (prompt + output allowance) to reserve from the deployment's TPM bucket. */
   tokens: z.number().int().min(0),
+  /** Whether the job's route has a target after this one (absent in jobs queued before it existed: false). */
+  hasNext: z.boolean().optional(),
 });
 export type LlmJobData = z.infer<typeof llmJobDataSchema>;

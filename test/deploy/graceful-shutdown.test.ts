@@ -6,7 +6,7 @@ import { llmQueueName, WEBHOOK_QUEUE } from '../../shared/queues/queue-names.js'
 import { RedisKeys } from '../../shared/redis/redis-keys.js';
 import { spawnRole, type RoleProcess } from '../helpers/spawn-role.js';
 import { FAST_WORKERS, TEST_ADMIN_KEY } from '../helpers/test-gateway.js';
-import { deletePrefix, testPrefix, testRedis, TEST_REDIS_URL } from '../helpers/test-redis.js';
+import { deletePrefix, scanKeys, testPrefix, testRedis, TEST_REDIS_URL } from '../helpers/test-redis.js';
 import { startWebhookReceiver } from '../helpers/webhook-receiver.js';
 import { apiUrlOf, exitWithin, waitForOutput } from './role-output.js';
 import { startSlowUpstream, type SlowUpstream } from './slow-upstream.js';
@@ -215,24 +215,12 @@ describe('graceful shutdown of separate api and worker processes', () => {
     const call = upstream.requests[before]!;
     expect(call.marker).toBe('sync-3');
     expect(await call.outcome).toBe('aborted');
-    const ids = (await scanJobKeys(redis, keys.job('*'))).map((k) => /\{(job_[0-9a-f]+)\}/.exec(k)?.[1]);
+    const ids = (await scanKeys(redis, keys.job('*'))).map((k) => /\{(job_[0-9a-f]+)\}/.exec(k)?.[1]);
     const statuses = await Promise.all(ids.map(async (id) => [await redis.hget(keys.job(id!), 'status'), await redis.hget(keys.job(id!), 'request')] as const));
     const cut = statuses.filter(([, request]) => request?.includes('sync-3'));
     expect(cut.map(([status]) => status)).toEqual(['cancelled']);
   });
 });
-
-/** Keys matching a SCAN pattern (the job records of this test's prefix). */
-async function scanJobKeys(redis: ReturnType<typeof testRedis>, pattern: string): Promise<string[]> {
-  const found: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, batch] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-    cursor = next;
-    found.push(...batch);
-  } while (cursor !== '0');
-  return found;
-}
 
 /** Opens and drops one TCP connection: 'connected', or the error code (ECONNREFUSED once nobody listens). */
 function tryConnect(port: number): Promise<string> {

@@ -20,7 +20,7 @@ import { Budgets } from '../../shared/usage/budgets.js';
 import { UsageLedger } from '../../shared/usage/usage-ledger.js';
 import { RECORD_SCRIPT as USAGE_RECORD_SCRIPT } from '../../shared/usage/usage-scripts.js';
 import { ChunkPublisher } from '../../workers/dispatch/chunk-publisher.js';
-import { deletePrefix, testPrefix, testRedis } from '../helpers/test-redis.js';
+import { deletePrefix, scanKeys, testPrefix, testRedis } from '../helpers/test-redis.js';
 import { crc16, distinctSlots, hashTag, keySlot } from './cluster-slot.js';
 import { atomicUnits, pipelineUnits, recordCommands, type SentBatch } from './recording-redis.js';
 
@@ -342,17 +342,6 @@ describe('BullMQ queues on a cluster', () => {
     for (const key of fair) expect(hashTag(key)).toMatch(/^llm-/);
   });
 });
-
-async function scanKeys(redis: ReturnType<typeof testRedis>, pattern: string): Promise<string[]> {
-  const found: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, batch] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-    cursor = next;
-    found.push(...batch);
-  } while (cursor !== '0');
-  return found;
-}
 
 function sourceFiles(dirs: string[]): string[] {
   return dirs.flatMap((dir) =>

@@ -132,4 +132,32 @@ describe('a vendor 429 pauses an unpaced deployment for every worker', () => {
     expect(other.requests).toHaveLength(2); // the first job's retry and the second job
     for (const request of other.requests) expect(request.at).toBeGreaterThanOrEqual(Math.floor(till));
   }, 30_000);
+
+  it('sends a job with a fallback straight there while the pause is longer than a retry would wait', async () => {
+    const emulator = await startOpenAIEmulator();
+    closers.push(() => emulator.close());
+    const config = testConfig({
+      deployments: { plain: { provider: 'openai', apiKey: 'sk-test-emulator', baseURL: emulator.url, concurrency: 4 }, local: { provider: 'mock' } },
+      models: { plain: [{ deployment: 'plain', model: 'gpt-4o' }, { deployment: 'local', model: 'mock-1' }] },
+      workers: { retryMaxDelayMs: 1000 },
+    });
+    const gateway = await startTestGateway(config);
+    closers.push(() => gateway.close());
+    const client = await clientOf(gateway);
+
+    emulator.faults.push(rateLimited(30));
+    const first = await client.submit('first');
+    const till = await pauseEnd(config.redis.keyPrefix, 'plain');
+    const started = Date.now();
+    const second = await client.submit('second');
+    const [a, b] = await Promise.all([client.finished(first), client.finished(second)]);
+
+    // Both end on the fallback long before the 30 s pause is over; the paused vendor saw only the 429.
+    expect(Date.now()).toBeLessThan(till - 20_000);
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(emulator.requests).toHaveLength(1);
+    expect(a.attempts.map((x) => [x.deployment, x.error?.code ?? x.status])).toEqual([['plain', 'rate_limited'], ['local', 'succeeded']]);
+    expect(b.attempts.map((x) => [x.deployment, x.error?.code ?? x.status])).toEqual([['plain', 'rate_limited'], ['local', 'succeeded']]);
+    expect(b.attempts[0]?.latency_ms).toBe(0); // skipped without a call
+  }, 20_000);
 });

@@ -3,7 +3,8 @@ import type { ChatRequest } from '../../shared/canonical/chat-request.js';
 import type { Usage } from '../../shared/canonical/chat-response.js';
 import { deploymentScope, estimateRequestTokens, type Reservation, type TokenBuckets } from '../../shared/rate-limit/index.js';
 
-export type Admission = { ok: true; reservation: Reservation | null } | { ok: false; waitMs: number };
+/** `paused`: the wait is a pause the vendor asked for (a 429), not this deployment's own RPM/TPM pacing. */
+export type Admission = { ok: true; reservation: Reservation | null } | { ok: false; waitMs: number; paused: boolean };
 
 /**
  * How long this process trusts what it last read of an unpaced deployment's pause. A pause another
@@ -67,15 +68,15 @@ export class DeploymentPacing {
     if (!config) return { ok: true, reservation: null };
     // A pause this process knows of costs no Redis call.
     const known = this.knownPauseMs(deployment);
-    if (known > 0) return { ok: false, waitMs: known };
+    if (known > 0) return { ok: false, waitMs: known, paused: true };
     if (!config.rpm && !config.tpm) {
       const pausedMs = await this.unpacedPauseMs(deployment);
-      return pausedMs > 0 ? { ok: false, waitMs: Math.ceil(pausedMs) } : { ok: true, reservation: null };
+      return pausedMs > 0 ? { ok: false, waitMs: Math.ceil(pausedMs), paused: true } : { ok: true, reservation: null };
     }
     const result = await this.buckets.reserve([{ scope: deploymentScope(deployment), rpm: config.rpm, tpm: config.tpm }], { requests: 1, tokens });
     if (result.ok) return { ok: true, reservation: result.reservation };
     if (result.pausedMs > 0) this.remember(deployment, result.pausedMs);
-    return { ok: false, waitMs: Math.max(1, result.retryAfterMs) };
+    return { ok: false, waitMs: Math.max(1, result.retryAfterMs), paused: result.pausedMs > 0 };
   }
 
   /** The call reached the vendor: charge what it really used (the request slot stays spent). */

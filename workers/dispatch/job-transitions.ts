@@ -58,6 +58,7 @@ export async function ensureEnqueued(deps: DispatchDeps, record: JobRecord, dela
     priority: record.priority,
     deadlineAt: record.deadlineAt,
     tokens: deps.pacing.bucketTokens(record.request, target.deployment),
+    hasNext: record.step + 1 < record.route.length,
   };
   await deps.queues.add(target.deployment, data, delayMs);
 }

@@ -8,6 +8,7 @@ import { circuitOutcome } from './circuit-outcome.js';
 import type { DispatchDeps } from './dispatch-deps.js';
 import { RateLimitSignal } from './deployment-pacing.js';
 import { SHUTDOWN } from './inflight-calls.js';
+import { createTraced } from '../../shared/tracing/spans.js';
 import { timeFirstToken } from './time-to-first-token.js';
 import { afterEnd, afterFailure, ensureEnqueued, ensureWebhook, failJob, moveTo, settleAndAlert } from './job-transitions.js';
 
@@ -25,7 +26,10 @@ export async function processAttempt(deps: DispatchDeps & AttemptLog, deployment
   const admission = expired ? null : await deps.pacing.acquire(deploymentName, data.tokens);
   // A short bucket sends the job back to wait, unless the wait would break its deadline.
   const wouldMissDeadline = admission !== null && !admission.ok && data.deadlineAt > 0 && Date.now() + admission.waitMs > data.deadlineAt;
-  if (admission && !admission.ok && !wouldMissDeadline) throw new RateLimitSignal(admission.waitMs);
+  // A vendor pause longer than we would ever back off is better left for a fallback, as after the
+  // 429 itself (next-step.ts): a job with a later target goes there now instead of waiting it out.
+  const pausedTooLong = admission !== null && !admission.ok && admission.paused && data.hasNext === true && admission.waitMs > deps.config.workers.retryMaxDelayMs;
+  if (admission && !admission.ok && !wouldMissDeadline && !pausedTooLong) throw new RateLimitSignal(admission.waitMs);
   const reservation = admission?.ok ? admission.reservation : null;
 
   const [{ outcome, record }] = await Promise.all([deps.store.start(data.jobId, data.seq), deps.queues.taken(deploymentName, data)]);
@@ -43,6 +47,7 @@ export async function processAttempt(deps: DispatchDeps & AttemptLog, deployment
   }
 
   if (expired || wouldMissDeadline) return missDeadline(deps, record, expired);
+  if (pausedTooLong && !admission.ok) return skipPausedTarget(deps, record, admission.waitMs);
 
   const target = record.route[record.step]!;
   const runtime = deps.runtimes.get(target.deployment);
@@ -76,7 +81,10 @@ export async function processAttempt(deps: DispatchDeps & AttemptLog, deployment
   try {
     const timeoutMs = record.deadlineAt > 0 ? Math.max(1, Math.min(deployment.timeoutMs, record.deadlineAt - Date.now())) : deployment.timeoutMs;
     const timed = timeFirstToken(runtime, startedMs, (s) => deps.metrics.timeToFirstToken.observe({ deployment: target.deployment }, s));
-    const completion = await callVendor(record, target, timed, { ...deployment, timeoutMs }, controller.signal, deps.chunks);
+    const attributes = { 'switchyard.job_id': record.id, 'switchyard.team': record.team, 'switchyard.deployment': target.deployment, 'gen_ai.request.model': target.model, 'switchyard.step': record.step };
+    const completion = await createTraced(deps.config.tracing)('switchyard.vendor_call', attributes, () =>
+      callVendor(record, target, timed, { ...deployment, timeoutMs }, controller.signal, deps.chunks),
+    );
     const attempt: AttemptRecord = { ...attemptBase(record, startedMs), status: 'succeeded', error: null, usage: completion.usage ?? null };
     countAttempt(deps, record, attempt);
     const attempts = [...record.attempts, attempt];
@@ -136,6 +144,16 @@ async function missDeadline(deps: DispatchDeps, record: JobRecord, expired: bool
   const attempts = [...record.attempts, { step: record.step, deployment: target.deployment, model: target.model, status: 'failed' as const, error: error.toData(), latency_ms: 0 }];
   if (expired || !hasNext) return failJob(deps, record, attempts, error);
   await moveTo(deps, record, record.step + 1, attempts, 0);
+}
+
+/** The target is paused by its vendor for longer than a retry would wait: go to the next target, or wait on the last. */
+async function skipPausedTarget(deps: DispatchDeps, record: JobRecord, waitMs: number): Promise<void> {
+  const target = record.route[record.step]!;
+  if (record.step + 1 >= record.route.length) return moveTo(deps, record, record.step, record.attempts, waitMs);
+  const error = new GatewayError('rate_limited', `Skipped '${target.deployment}': its vendor asked for a ${Math.ceil(waitMs / 1000)} s pause.`);
+  const skipped: AttemptRecord = { step: record.step, deployment: target.deployment, model: target.model, status: 'failed', error: error.toData(), latency_ms: 0 };
+  deps.metrics.failovers.inc({ from: target.deployment, to: record.route[record.step + 1]!.deployment });
+  await moveTo(deps, record, record.step + 1, [...record.attempts, skipped], 0);
 }
 
 /** The target's circuit is open: go to the next target at once, or, on the last one, wait for a probe. */
