@@ -5,9 +5,9 @@ import { GatewayError } from '../shared/errors/gateway-error.js';
 import type { KeyRecord } from '../shared/keys/key-store.js';
 import type { TeamPolicies } from '../shared/keys/team-policies.js';
 import type { GatewayMetrics } from '../shared/metrics/gateway-metrics.js';
-import { estimatePromptTokens, keyScope, teamScope, type ScopeLimits } from '../shared/rate-limit/index.js';
+import type { ScopeLimits } from '../shared/rate-limit/index.js';
 import type { AdmissionGate, AdmitResult } from '../shared/usage/admission-gate.js';
-import type { BudgetScope } from '../shared/usage/budgets.js';
+import { admissionEstimate, jobAdmission, ownerLimits } from '../shared/usage/owner-limits.js';
 import type { PriceTable } from '../shared/usage/price-table.js';
 import type { JobAdmission } from '../shared/jobs/job-record.js';
 import { countChatRequest } from './middleware/chat-request-outcome.js';
@@ -39,38 +39,17 @@ export class Admission {
 
   /** Reserves rate and budget for a job about to be queued, atomically; throws 429 when either is exhausted. */
   async admit(key: KeyRecord, request: ChatRequest, route: RouteTarget[], res: Response): Promise<JobAdmission> {
-    const team = await this.teams.get(key.team);
-    const first = route[0]!;
-    const rate: ScopeLimits[] = [];
-    if (key.policy.rpm || key.policy.tpm) rate.push({ scope: keyScope(key.team, key.id), rpm: key.policy.rpm, tpm: key.policy.tpm });
-    if (team.rpm || team.tpm) rate.push({ scope: teamScope(key.team), rpm: team.rpm, tpm: team.tpm });
-    const budgets: BudgetScope[] = [];
-    if (key.policy.budget_usd) budgets.push({ team: key.team, scope: `key:${key.id}`, limitUsd: key.policy.budget_usd, period: key.policy.budget_period });
-    if (team.budget_usd) budgets.push({ team: key.team, scope: 'team', limitUsd: team.budget_usd, period: team.budget_period });
-    if (rate.length === 0 && budgets.length === 0) {
+    const limits = ownerLimits(key.team, key.id, key.policy, await this.teams.get(key.team));
+    if (limits.rate.length === 0 && limits.budgets.length === 0) {
       countChatRequest(this.metrics, res, request.model, key.team, 'queued');
       return {};
     }
-
-    // The tokenizer runs only when a TPM bucket or a budget needs the estimate (RPM counts requests).
-    let tokens = 0;
-    let estimateMicros = 0;
-    if (budgets.length > 0 || rate.some((l) => l.tpm)) {
-      const promptTokens = estimatePromptTokens(request);
-      // The output allowance as estimateRequestTokens counts it, without tokenizing the prompt twice.
-      const completionTokens = (request.max_completion_tokens ?? request.max_tokens ?? this.defaultMaxTokens(first.deployment)) * (request.n ?? 1);
-      tokens = promptTokens + completionTokens;
-      if (budgets.length > 0) {
-        estimateMicros = this.prices.costMicros(first.model, { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: tokens }).micros;
-      }
-    }
-    const result = await this.gate.admit({ team: key.team, rate, amount: { requests: 1, tokens }, budgets, estimateMicros });
+    const first = route[0]!;
+    const { tokens, estimateMicros } = admissionEstimate(limits, request, first, this.defaultMaxTokens(first.deployment), this.prices);
+    const result = await this.gate.admit({ team: key.team, rate: limits.rate, amount: { requests: 1, tokens }, budgets: limits.budgets, estimateMicros });
     countChatRequest(this.metrics, res, request.model, key.team, result.ok ? 'queued' : result.reason);
-    if (!result.ok) throw refusal(result, key, rate, res);
-    const admission: JobAdmission = {};
-    if (result.rate) admission.rate = result.rate;
-    if (result.budget) admission.budget = result.budget;
-    return admission;
+    if (!result.ok) throw refusal(result, key, limits.rate, res);
+    return jobAdmission(result);
   }
 
   /** Gives back what a job that never ran reserved (e.g. it could not be queued). */

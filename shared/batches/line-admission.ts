@@ -3,17 +3,9 @@ import type { RouteTarget, SwitchyardConfig } from '../config/config-schema.js';
 import type { JobAdmission } from '../jobs/job-record.js';
 import type { KeyStore } from '../keys/key-store.js';
 import type { TeamPolicies } from '../keys/team-policies.js';
-import { estimatePromptTokens, estimateRequestTokens, keyScope, teamScope, type ScopeLimits } from '../rate-limit/index.js';
 import type { AdmissionGate } from '../usage/admission-gate.js';
-import type { BudgetScope } from '../usage/budgets.js';
+import { admissionEstimate, jobAdmission, ownerLimits, type OwnerLimits } from '../usage/owner-limits.js';
 import { micros, type PriceTable } from '../usage/price-table.js';
-
-/** The rate limits and budgets of a batch's key and team, read once per runner tick. */
-export interface OwnerLimits {
-  team: string;
-  rate: ScopeLimits[];
-  budgets: BudgetScope[];
-}
 
 /**
  * What admitting one line decided:
@@ -52,31 +44,16 @@ export class LineAdmission {
    */
   async limitsFor(owner: { team: string; keyId: string }): Promise<OwnerLimits> {
     const [team, key] = await Promise.all([this.teams.get(owner.team), this.keyStore.get(owner.keyId)]);
-    const rate: ScopeLimits[] = [];
-    const budgets: BudgetScope[] = [];
-    const policy = key?.policy;
-    if (policy && (policy.rpm || policy.tpm)) rate.push({ scope: keyScope(owner.team, owner.keyId), rpm: policy.rpm, tpm: policy.tpm });
-    if (team.rpm || team.tpm) rate.push({ scope: teamScope(owner.team), rpm: team.rpm, tpm: team.tpm });
-    if (policy?.budget_usd) budgets.push({ team: owner.team, scope: `key:${owner.keyId}`, limitUsd: policy.budget_usd, period: policy.budget_period });
-    if (team.budget_usd) budgets.push({ team: owner.team, scope: 'team', limitUsd: team.budget_usd, period: team.budget_period });
-    return { team: owner.team, rate, budgets };
+    return ownerLimits(owner.team, owner.keyId, key?.policy, team);
   }
 
   /** Reserves one line's request and estimated tokens and cost, or says to wait or to fail it. */
   async admit(limits: OwnerLimits, request: ChatRequest, route: readonly RouteTarget[]): Promise<LineAdmissionResult> {
     if (limits.rate.length === 0 && limits.budgets.length === 0) return { kind: 'admitted', admission: {} };
     const first = route[0]!;
-    const tokens = estimateRequestTokens(request, this.deployments[first.deployment]?.defaultMaxTokens ?? 4096);
-    const promptTokens = estimatePromptTokens(request);
-    const usage = { prompt_tokens: promptTokens, completion_tokens: Math.max(0, tokens - promptTokens), total_tokens: tokens };
-    const estimateMicros = limits.budgets.length > 0 ? this.prices.costMicros(first.model, usage).micros : 0;
+    const { tokens, estimateMicros } = admissionEstimate(limits, request, first, this.deployments[first.deployment]?.defaultMaxTokens ?? 4096, this.prices);
     const result = await this.gate.admit({ team: limits.team, rate: limits.rate, amount: { requests: 1, tokens }, budgets: limits.budgets, estimateMicros });
-    if (result.ok) {
-      const admission: JobAdmission = {};
-      if (result.rate) admission.rate = result.rate;
-      if (result.budget) admission.budget = result.budget;
-      return { kind: 'admitted', admission };
-    }
+    if (result.ok) return { kind: 'admitted', admission: jobAdmission(result) };
     if (result.reason === 'rate_limited') return { kind: 'wait', retryAfterMs: Math.max(1, result.retryAfterMs) };
     const spent = micros(result.spentUsd);
     const limit = micros(result.limitUsd);

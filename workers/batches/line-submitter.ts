@@ -3,7 +3,7 @@ import type { BatchRecord } from '../../shared/batches/batch-record.js';
 import { jsonlLines } from '../../shared/batches/jsonl-lines.js';
 import { enqueueAttempt, lineJobId, lineJobRecord, recordAnsweredLine, submitLineJob } from '../../shared/batches/line-job.js';
 import { failedLine } from '../../shared/batches/output-line.js';
-import type { OwnerLimits } from '../../shared/batches/line-admission.js';
+import type { OwnerLimits } from '../../shared/usage/owner-limits.js';
 import type { CacheWrite, JobRecord } from '../../shared/jobs/job-record.js';
 import type { BatchWorkerDeps } from './batch-worker-deps.js';
 import { collectLine } from './line-collector.js';
