@@ -71,6 +71,14 @@ export function createApp(deps: AppDeps): Express {
   if (deps.batchApi) app.use(deps.batchApi);
   app.use(express.json({ limit: deps.config.server.bodyLimitBytes, type: () => true }));
 
+  // The two hot routes come first: every router ahead of a request is a layer it walks through.
+  app.use('/v1', deps.auth.middleware);
+  app.use(chatCompletionsRouter({ ...deps, syncTimeoutMs: deps.config.server.syncTimeoutMs }));
+  app.use(
+    jobsRouter({ ...deps, maxWaitSeconds: deps.config.server.maxWaitSeconds, allowPrivateWebhooks: deps.config.webhooks.allowPrivate }),
+  );
+  app.use(modelsRouter(deps.config));
+
   const admin = adminAuth(deps.adminKey);
   app.use('/admin/queues', admin, bullBoardRouter(deps.boardQueues));
   app.use('/admin', admin);
@@ -80,14 +88,7 @@ export function createApp(deps: AppDeps): Express {
   app.use('/metrics', admin);
   app.use(metricsRouter(deps.metrics, deps.refreshGauges));
 
-
-  app.use('/v1', deps.auth.middleware);
-  app.use(modelsRouter(deps.config));
   app.use(usageRouter(deps.ledger));
-  app.use(chatCompletionsRouter({ ...deps, syncTimeoutMs: deps.config.server.syncTimeoutMs }));
-  app.use(
-    jobsRouter({ ...deps, maxWaitSeconds: deps.config.server.maxWaitSeconds, allowPrivateWebhooks: deps.config.webhooks.allowPrivate }),
-  );
 
   app.use((req, _res, next) => next(new GatewayError('not_found', `Unknown request URL: ${req.method} ${req.path}.`)));
   app.use(errorHandler(deps.logger));

@@ -15,10 +15,22 @@ export class JobWaiters {
   readonly onMessage = (message: string): void => {
     const listeners = this.waiting.get(eventJobId(message));
     if (!listeners) return;
-    const event = JSON.parse(message) as JobEvent;
-    this.waiting.delete(event.id);
-    for (const listener of listeners) listener(event);
+    this.deliver(JSON.parse(message) as JobEvent);
   };
+
+  /**
+   * The events subscription was lost and is back: job ends published meanwhile never arrive
+   * (pub/sub is at-most-once), so every awaited job is read again and an ended one is delivered as
+   * its event would have been. `readEnded` gives a job's terminal event, or null while it runs.
+   */
+  async catchUp(readEnded: (id: string) => Promise<JobEvent | null>): Promise<void> {
+    await Promise.all(
+      [...this.waiting.keys()].map(async (id) => {
+        const event = await readEnded(id).catch(() => null);
+        if (event) this.deliver(event);
+      }),
+    );
+  }
 
   /**
    * Starts waiting for job `id`. `promise` resolves with its terminal event, or null after
@@ -47,6 +59,13 @@ export class JobWaiters {
         this.remove(id, listener);
       },
     };
+  }
+
+  private deliver(event: JobEvent): void {
+    const listeners = this.waiting.get(event.id);
+    if (!listeners) return;
+    this.waiting.delete(event.id);
+    for (const listener of listeners) listener(event);
   }
 
   get size(): number {

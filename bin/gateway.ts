@@ -13,6 +13,7 @@ import { StreamRelay } from '../api/stream-relay.js';
 import { VirtualKeyAuth } from '../api/middleware/virtual-key-auth.js';
 import type { SwitchyardConfig } from '../shared/config/config-schema.js';
 import { JobStore } from '../shared/jobs/job-store.js';
+import { isTerminal, toPublicJob } from '../shared/jobs/job-record.js';
 import { KeyStore } from '../shared/keys/key-store.js';
 import { migrateLegacyKeys } from '../shared/keys/legacy-key-migration.js';
 import { LlmQueues } from '../shared/queues/llm-queues.js';
@@ -161,6 +162,14 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     await subscriber.on(keys.jobEvents(), waiters.onMessage);
     await subscriber.on(relay.channel, relay.onMessage);
     await subscriber.on(keys.keyEvents(), (keyId) => auth.forget(keyId));
+    // Whatever was published while the subscription was away is gone: re-read what it stood for.
+    subscriber.onResubscribed(() => {
+      auth.forgetAll();
+      void waiters.catchUp(async (id) => {
+        const record = await store.get(id);
+        return record && isTerminal(record.status) ? { id, status: record.status, job: toPublicJob(record) } : null;
+      });
+    });
     const batchApi = options.batches === false ? null : registerBatchApi({ config, batches: config.batches, redis, keys, auth: auth.middleware });
     const app = createApp({
       config,

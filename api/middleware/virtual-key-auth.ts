@@ -29,6 +29,11 @@ export class VirtualKeyAuth {
     for (const [digest, entry] of this.cache) if (entry.record.id === keyId) this.cache.delete(digest);
   }
 
+  /** Drops every cached key: revocations published while this process was not subscribed were missed. */
+  forgetAll(): void {
+    this.cache.clear();
+  }
+
   private async lookup(presented: string): Promise<KeyRecord | null> {
     const digest = hashVirtualKey(presented);
     const cached = this.cache.get(digest);

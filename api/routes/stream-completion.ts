@@ -89,6 +89,7 @@ export async function streamCompletion(deps: StreamDeps, res: Response, input: S
   }
 
   const event = await Promise.race([waiter.promise, stopped]);
+  waiter.cancel();
   deps.relay.unregister(id);
   res.off('close', onClose);
   if (over || res.destroyed) return;

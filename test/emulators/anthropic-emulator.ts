@@ -139,5 +139,6 @@ function stream(res: ServerResponse, message: Record<string, unknown>, fault: Em
     events.push(event('content_block_stop', { type: 'content_block_stop', index }));
   });
   events.push(event('message_delta', { type: 'message_delta', delta: { stop_reason: message.stop_reason, stop_sequence: message.stop_sequence }, usage: { output_tokens: usage.output_tokens } }));
-  writeSse(res, events, event('message_stop', { type: 'message_stop' }), fault, MID_STREAM_ERROR);
+  // A stalled stream's keep-alive is the recorded ping, as the real API sends while it is slow to start.
+  writeSse(res, events, event('message_stop', { type: 'message_stop' }), fault, MID_STREAM_ERROR, event('ping', { type: 'ping' }));
 }

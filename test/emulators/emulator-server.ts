@@ -72,6 +72,7 @@ export async function startEmulatorServer(behaviour: VendorBehaviour, basePath: 
     const fault = faults.next();
     const delay = fault?.latencyMs ?? state.latencyMs;
     if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+    if (fault?.until) await fault.until;
     if (fault?.hang) return;
     if (fault?.resetConnection) return void req.socket.destroy();
     if (fault?.status) return sendFault(res, fault);
@@ -120,10 +121,20 @@ export function sendFault(res: ServerResponse, fault: EmulatorFault): void {
 /**
  * Writes SSE events. With `fault.cutStreamAfterChunks` only that many go out, then either the
  * `errorEvent` (a vendor's in-stream error, when `fault.midStreamError`) ends the stream, or the
- * connection closes mid-body (FIN, so what was sent still arrives) without the proper end.
+ * connection closes mid-body (FIN, so what was sent still arrives) without the proper end. With
+ * `fault.stallStreamAfterChunks` that many go out and the connection stays open, silent but for
+ * `keepAliveEvent` every `fault.keepAliveMs`, until the client hangs up.
  */
-export function writeSse(res: ServerResponse, events: string[], end: string, fault: EmulatorFault | null, errorEvent = ''): void {
+export function writeSse(res: ServerResponse, events: string[], end: string, fault: EmulatorFault | null, errorEvent = '', keepAliveEvent = ''): void {
   res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8' });
+  if (fault?.stallStreamAfterChunks !== undefined) {
+    for (const event of events.slice(0, fault.stallStreamAfterChunks)) res.write(event);
+    if (fault.keepAliveMs && keepAliveEvent) {
+      const timer = setInterval(() => res.write(keepAliveEvent), fault.keepAliveMs);
+      res.on('close', () => clearInterval(timer));
+    }
+    return;
+  }
   const cutAfter = fault?.cutStreamAfterChunks;
   const sent = cutAfter === undefined ? events : events.slice(0, cutAfter);
   for (const event of sent) res.write(event);

@@ -6,6 +6,8 @@ export interface EmulatorFault {
   headers?: Record<string, string>;
   /** Delay before answering. */
   latencyMs?: number;
+  /** Answer (normally, or with the rest of this fault) only once this settles: a vendor call the test releases. */
+  until?: Promise<unknown>;
   /** Never answer (until the emulator closes or the client gives up). */
   hang?: boolean;
   /** 200 with a body that is not valid JSON. */
@@ -14,6 +16,13 @@ export interface EmulatorFault {
   cutStreamAfterChunks?: number;
   /** Streaming (Anthropic): after `cutStreamAfterChunks` events, send the recorded `error` event instead of cutting. */
   midStreamError?: boolean;
+  /**
+   * Streaming: send this many events, then keep the connection open and send nothing more (but the
+   * keep-alives of `keepAliveMs`) until the client hangs up — a vendor that started and then stalled.
+   */
+  stallStreamAfterChunks?: number;
+  /** While stalled, send the vendor's keep-alive event (Anthropic: `ping`) every this many ms. */
+  keepAliveMs?: number;
   /** Destroy the socket at once, without a response. */
   resetConnection?: boolean;
   /** How many requests it applies to; unset: all until cleared. */

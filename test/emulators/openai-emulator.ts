@@ -15,6 +15,11 @@ export interface OpenAIStreamShape {
   stallAfterChunks?: number;
   /** While stalled, resend the role-only first chunk every this many ms: events that carry no answer (keep-alives). */
   keepAliveMs?: number;
+  /**
+   * Pause before sending event `beforeChunk` (0-based, in the order sent) until `until` settles, so a
+   * test can act between two events and then let the stream go on. In ascending `beforeChunk` order.
+   */
+  holds?: Array<{ beforeChunk: number; until: Promise<unknown> }>;
   /** How many streamed requests it applies to; unset: all until cleared. */
   times?: number;
 }
@@ -170,5 +175,17 @@ function stream(res: ServerResponse, chat: ChatBody, fault: EmulatorFault | null
     }
     return;
   }
+  if (shape?.holds?.length) return void writeHeld(res, [...events, 'data: [DONE]\n\n'], shape.holds);
   writeSse(res, events, 'data: [DONE]\n\n', fault);
+}
+
+/** Writes `events` in order, waiting on each hold before its event; stops if the client hung up meanwhile. */
+async function writeHeld(res: ServerResponse, events: string[], holds: NonNullable<OpenAIStreamShape['holds']>): Promise<void> {
+  res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8' });
+  for (const [i, event] of events.entries()) {
+    for (const hold of holds) if (hold.beforeChunk === i) await hold.until;
+    if (res.destroyed) return;
+    if (i === events.length - 1) res.end(event);
+    else res.write(event);
+  }
 }

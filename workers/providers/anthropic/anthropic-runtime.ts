@@ -8,6 +8,7 @@ import { callWithTimeout } from '../call-with-timeout.js';
 import { relayVendorStream, reportPartialUsage } from '../relay-vendor-stream.js';
 import type { ProviderRuntime } from '../provider-runtime.js';
 import { sdkFailure } from '../sdk-failure.js';
+import { vendorFetch } from '../vendor-fetch.js';
 
 export interface AnthropicRuntimeOptions {
   /** `max_tokens` sent when the client names none (the deployment's `defaultMaxTokens`). */
@@ -73,5 +74,5 @@ function anthropicFailure(err: unknown): VendorFailure {
 
 /** Builds the SDK client for a deployment (called by entry points and tests only). */
 export function createAnthropicClient(options: { apiKey: string; baseURL?: string }): Anthropic {
-  return new Anthropic({ apiKey: options.apiKey, baseURL: options.baseURL, maxRetries: 0 });
+  return new Anthropic({ apiKey: options.apiKey, baseURL: options.baseURL, maxRetries: 0, fetch: vendorFetch });
 }

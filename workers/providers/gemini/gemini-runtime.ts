@@ -6,6 +6,7 @@ import { callWithTimeout } from '../call-with-timeout.js';
 import { relayVendorStream, reportPartialUsage } from '../relay-vendor-stream.js';
 import type { ProviderRuntime } from '../provider-runtime.js';
 import { sdkFailure } from '../sdk-failure.js';
+import { vendorFetch } from '../vendor-fetch.js';
 
 /**
  * Calls Gemini through the official @google/genai SDK (`models.generateContent` and
@@ -69,5 +70,5 @@ function geminiFailure(err: unknown): VendorFailure {
 
 /** Builds the SDK client for a deployment (called by entry points and tests only). */
 export function createGeminiClient(options: { apiKey: string; baseURL?: string }): GoogleGenAI {
-  return new GoogleGenAI({ apiKey: options.apiKey, ...(options.baseURL ? { httpOptions: { baseUrl: options.baseURL } } : {}) });
+  return new GoogleGenAI({ apiKey: options.apiKey, httpOptions: { fetch: vendorFetch, ...(options.baseURL ? { baseUrl: options.baseURL } : {}) } });
 }

@@ -6,6 +6,7 @@ import { callWithTimeout } from '../call-with-timeout.js';
 import { relayVendorStream, reportPartialUsage } from '../relay-vendor-stream.js';
 import type { ProviderRuntime } from '../provider-runtime.js';
 import { sdkFailure } from '../sdk-failure.js';
+import { vendorFetch } from '../vendor-fetch.js';
 
 /**
  * Calls OpenAI or any OpenAI-compatible server through the official `openai` SDK. The SDK's own
@@ -60,7 +61,7 @@ export function createOpenAIRuntime(client: OpenAI): ProviderRuntime {
 
 /** Builds the SDK client for a deployment (called by entry points and tests only). */
 export function createOpenAIClient(options: { apiKey: string; baseURL?: string }): OpenAI {
-  return new OpenAI({ apiKey: options.apiKey, baseURL: options.baseURL, maxRetries: 0 });
+  return new OpenAI({ apiKey: options.apiKey, baseURL: options.baseURL, maxRetries: 0, fetch: vendorFetch });
 }
 
 export type { ChatCompletion };
