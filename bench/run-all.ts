@@ -18,6 +18,7 @@ import { profileReport, type ProfileResult } from './profile.js';
 import { rateLimitReport, type RateLimitResult } from './rate-limit-accuracy.js';
 import { RESULTS_DIR, ROOT, runMeta } from './lib/results.js';
 import { streamReport, type StreamResult } from './stream-latency.js';
+import { vendorFetchReport, type VendorFetchResult } from './vendor-fetch.js';
 import { webhookReport, type WebhookLatencyResult } from './webhook-latency.js';
 
 interface Bench {
@@ -52,6 +53,13 @@ const BENCHES: Bench[] = [
     timeoutMs: 6 * 60_000,
     quickEnv: { BENCH_STREAM_REQUESTS: '40' },
     report: (r) => streamReport(r as StreamResult),
+  },
+  {
+    name: 'vendor-fetch',
+    title: 'The vendor call: built-in fetch vs vendorFetch',
+    timeoutMs: 4 * 60_000,
+    quickEnv: { BENCH_VENDOR_CALLS: '200', BENCH_VENDOR_ROUNDS: '1' },
+    report: (r) => vendorFetchReport(r as VendorFetchResult),
   },
   {
     name: 'memory',

@@ -23,7 +23,7 @@ export type { DispatchDeps };
 export async function processAttempt(deps: DispatchDeps & AttemptLog, deploymentName: string, job: Job<unknown>): Promise<void> {
   const data = llmJobDataSchema.parse(job.data);
   const expired = data.deadlineAt > 0 && Date.now() >= data.deadlineAt;
-  const admission = expired ? null : await deps.pacing.acquire(deploymentName, data.tokens);
+  const admission = expired ? null : (deps.pacing.acquireNow(deploymentName) ?? (await deps.pacing.acquire(deploymentName, data.tokens)));
   // A short bucket sends the job back to wait, unless the wait would break its deadline.
   const wouldMissDeadline = admission !== null && !admission.ok && data.deadlineAt > 0 && Date.now() + admission.waitMs > data.deadlineAt;
   // A vendor pause longer than we would ever back off is better left for a fallback, as after the
