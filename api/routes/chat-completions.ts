@@ -14,6 +14,7 @@ import type { JobCancellation } from '../job-cancellation.js';
 import { setJobHeaders } from './job-headers.js';
 import { cacheControls, cacheWrite } from '../cache-controls.js';
 import { lookupCache, sendCachedCompletion } from './cache-lookup.js';
+import { submitAsync } from './async-submit.js';
 import type { SemanticCache } from '../../shared/cache/semantic-cache.js';
 import type { Logger } from 'pino';
 import type { UsageAccountant } from '../../shared/usage/usage-accountant.js';
@@ -62,20 +63,18 @@ export function chatCompletionsRouter(deps: ChatRouteDeps): Router {
     }
     deps.admission.checkKey(key, request);
     const route = deps.submitter.plan(request, controls.fallbacks);
-    const id = deps.submitter.newJobId();
     const cache = cacheWrite(caching, deps.cache !== null);
-    const hit = await lookupCache(deps.cache, res, caching, key, request, deps.logger, deps.accountant, deps.metrics);
-    if (hit.response) countChatRequest(deps.metrics, res, request.model, key.team, 'cache_hit');
-    if (hit.response && !respondAsync) return sendCachedCompletion(res, hit.response, request);
-    const admission = hit.response ? {} : await deps.admission.admit(key, request, route, res);
-
     if (respondAsync) {
       const deadlineAt = controls.deadlineMs === undefined ? 0 : Date.now() + controls.deadlineMs;
-      const input = { request, key, priority: 'default' as const, mode: 'async' as const, deadlineAt, cache, admission, requestId: res.locals.requestId as string | undefined };
-      const record = hit.response ? await deps.submitter.submitAnswered(input, id, hit.response) : await submitOrRelease(deps, input, id, route);
-      res.status(202).location(`/v1/jobs/${id}`).json(toPublicJob(record));
-      return;
+      return submitAsync(deps, req, res, { request, key, priority: 'default', mode: 'async', deadlineAt, cache, requestId: res.locals.requestId as string | undefined }, route, caching);
     }
+    const id = deps.submitter.newJobId();
+    const hit = await lookupCache(deps.cache, res, caching, key, request, deps.logger, deps.accountant, deps.metrics);
+    if (hit.response) {
+      countChatRequest(deps.metrics, res, request.model, key.team, 'cache_hit');
+      return sendCachedCompletion(res, hit.response, request);
+    }
+    const admission = await deps.admission.admit(key, request, route, res);
 
     // A synchronous call's deadline is its own timeout unless the client sets a shorter one.
     const deadlineAt = Date.now() + Math.min(controls.deadlineMs ?? deps.syncTimeoutMs, deps.syncTimeoutMs);

@@ -8,19 +8,18 @@ import { resolveWebhookTarget, parseWebhookUrl } from '../../shared/webhooks/web
 import type { JobCancellation } from '../job-cancellation.js';
 import type { JobSubmitter, SubmitInput } from '../job-submitter.js';
 import { cacheControls, cacheWrite } from '../cache-controls.js';
-import { lookupCache } from './cache-lookup.js';
 import type { SemanticCache } from '../../shared/cache/semantic-cache.js';
 import type { Logger } from 'pino';
 import type { UsageAccountant } from '../../shared/usage/usage-accountant.js';
 import type { GatewayMetrics } from '../../shared/metrics/gateway-metrics.js';
-import { countChatRequest, countRejectedOnFinish } from '../middleware/chat-request-outcome.js';
+import { countRejectedOnFinish } from '../middleware/chat-request-outcome.js';
 import type { JobWaiters } from '../job-waiters.js';
 import { requestKey } from '../middleware/virtual-key-auth.js';
 import { zodToGatewayError } from '../zod-error.js';
 import { requestControls } from '../request-controls.js';
-import { parseChatRequest, submitOrRelease } from './chat-completions.js';
+import { parseChatRequest } from './chat-completions.js';
 import type { Admission } from '../admission.js';
-import { requestFingerprint } from '../idempotency-claims.js';
+import { submitAsync } from './async-submit.js';
 
 export interface JobRouteDeps {
   submitter: JobSubmitter;
@@ -82,30 +81,7 @@ export function jobsRouter(deps: JobRouteDeps): Router {
       cache: cacheWrite(caching, deps.cache !== null),
       requestId: res.locals.requestId as string | undefined,
     };
-    const create = async (id: string, confirmClaim?: () => Promise<void>): Promise<JobRecord> => {
-      const claimed: SubmitInput = { ...input, confirmClaim };
-      const hit = await lookupCache(deps.cache, res, caching, key, request, deps.logger, deps.accountant, deps.metrics);
-      if (hit.response) {
-        countChatRequest(deps.metrics, res, request.model, key.team, 'cache_hit');
-        return deps.submitter.submitAnswered(claimed, id, hit.response);
-      }
-      claimed.admission = await deps.admission.admit(key, request, route, res);
-      return submitOrRelease(deps, claimed, id, route);
-    };
-
-    // Validation is done: a bad request never claims a key. The fingerprint covers the whole body.
-    const idempotencyKey = req.header('idempotency-key');
-    if (idempotencyKey !== undefined) {
-      if (idempotencyKey.length === 0 || idempotencyKey.length > 255) {
-        throw new GatewayError('invalid_request', 'Idempotency-Key must be 1 to 255 characters.', { param: 'Idempotency-Key' });
-      }
-      const { record, replay } = await deps.submitter.idempotent(key.id, idempotencyKey, requestFingerprint(req.body), create);
-      if (replay) res.setHeader('x-switchyard-idempotent-replay', 'true');
-      res.status(202).location(`/v1/jobs/${record.id}`).json(toPublicJob(record));
-      return;
-    }
-    const record = await create(deps.submitter.newJobId());
-    res.status(202).location(`/v1/jobs/${record.id}`).json(toPublicJob(record));
+    await submitAsync(deps, req, res, input, route, caching);
   });
 
   router.get('/v1/jobs/:id', async (req: Request, res: Response) => {

@@ -79,6 +79,22 @@ describe('Idempotency-Key under concurrency', () => {
     expect(vendorCalls('one process')).toBe(1);
   });
 
+  it('holds for chat completions with Prefer: respond-async too: one job, one vendor call, the same body again is a replay', async () => {
+    const client = replicaA.client(secret.key);
+    const chat = { model: 'gpt', messages: [{ role: 'user', content: 'respond async once' }] };
+    const post = (idempotencyKey: string, payload: Record<string, unknown> = chat) =>
+      outcome(client.post<PublicJob>('/chat/completions', { body: payload, headers: { 'Idempotency-Key': idempotencyKey, Prefer: 'respond-async' } }).withResponse());
+    const before = await jobRecords();
+    const outcomes = await Promise.all(Array.from({ length: 10 }, () => post('chat-async-1')));
+    expect(new Set(ids(outcomes)).size).toBe(1);
+    expect(outcomes.filter((o) => 'id' in o && !o.replay)).toHaveLength(1);
+    expect((await waitDone(client, ids(outcomes)[0]!)).status).toBe('succeeded');
+    expect(await post('chat-async-1')).toEqual({ id: ids(outcomes)[0], replay: true });
+    expect(await post('chat-async-1', { ...chat, temperature: 0 })).toEqual({ status: 422, code: 'idempotency_key_reused' });
+    expect(await jobRecords()).toBe(before + 1);
+    expect(vendorCalls('respond async once')).toBe(1);
+  });
+
   it('makes one job across two API processes; any loser gets 409 idempotency_key_in_use, never a second job', async () => {
     const a = replicaA.client(secret.key);
     const b = replicaB.client(secret.key);
