@@ -12,6 +12,8 @@ import { parseWebhookUrl, resolveWebhookTarget } from '../../shared/webhooks/web
 import { requestKey } from '../middleware/virtual-key-auth.js';
 import { zodToGatewayError } from '../zod-error.js';
 import { listBody, listQuery } from './list-query.js';
+import type { SpentBudget } from '../../shared/usage/spent-budget.js';
+import type { KeyRecord } from '../../shared/keys/key-store.js';
 
 export interface BatchesRouteDeps {
   batches: BatchConfig;
@@ -19,6 +21,8 @@ export interface BatchesRouteDeps {
   files: FileStore;
   batchQueues: BatchQueues;
   allowPrivateWebhooks: boolean;
+  /** The key's or its team's budget that is already spent, if any (shared/usage/spent-budget.ts). */
+  spentBudget: (key: KeyRecord) => Promise<SpentBudget | null>;
 }
 
 const createSchema = z
@@ -59,6 +63,11 @@ export function batchesRouter(deps: BatchesRouteDeps): Router {
       throw new GatewayError('invalid_request', `'completion_window' must be a duration like '24h' (m, h or d) of at most ${deps.batches.maxCompletionWindowSeconds} seconds.`, { param: 'completion_window' });
     }
     const webhook = body.webhook ? await checkWebhook(body.webhook.url, deps.allowPrivateWebhooks) : null;
+    // A spent budget would fail every line with budget_exceeded: refuse the batch itself instead.
+    const spent = await deps.spentBudget(key);
+    if (spent) {
+      throw new GatewayError('budget_exceeded', `The ${spent.scope === 'team' ? "team's" : "key's"} budget of ${spent.limitUsd} USD for this period is spent (${spent.spentUsd.toFixed(6)} USD); the batch was not created.`);
+    }
     const id = BatchStore.newId();
     const ref = await deps.files.addRef(body.input_file_id, key.team, id);
     if (ref === 'missing') throw new GatewayError('not_found', `No such File object: ${body.input_file_id}`, { param: 'input_file_id' });

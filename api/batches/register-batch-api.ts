@@ -8,6 +8,9 @@ import { createFileStorage } from '../../shared/files/create-file-storage.js';
 import type { FileStorage } from '../../shared/files/file-storage.js';
 import { FileStore } from '../../shared/files/file-store.js';
 import type { RedisKeys } from '../../shared/redis/redis-keys.js';
+import { Budgets } from '../../shared/usage/budgets.js';
+import { spentBudget } from '../../shared/usage/spent-budget.js';
+import { TeamPolicies } from '../../shared/keys/team-policies.js';
 import { batchesRouter } from './batches-router.js';
 import { filesRouter } from './files-router.js';
 
@@ -41,6 +44,10 @@ export function registerBatchApi(deps: BatchApiDeps): BatchApi {
   const router = Router();
   router.use(['/v1/files', '/v1/batches'], deps.auth);
   router.use(filesRouter({ files, batchStore, maxFileBytes: deps.batches.maxFileBytes }));
-  router.use(batchesRouter({ batches: deps.batches, batchStore, files, batchQueues: queues, allowPrivateWebhooks: deps.config.webhooks.allowPrivate }));
+  const budgets = new Budgets(deps.redis, deps.keys.prefix);
+  const teams = new TeamPolicies(deps.redis, deps.keys.prefix);
+  router.use(
+    batchesRouter({ batches: deps.batches, batchStore, files, batchQueues: queues, allowPrivateWebhooks: deps.config.webhooks.allowPrivate, spentBudget: (key) => spentBudget(budgets, teams, key) }),
+  );
   return { router, queues, close: () => queues.close() };
 }

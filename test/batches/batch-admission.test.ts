@@ -58,6 +58,23 @@ describe('batch admission and retention', () => {
     return (await res.json()) as { id: string; key: string };
   };
 
+  it('refuses to create a batch when the team budget is already spent (429 budget_exceeded, no batch)', async () => {
+    const h = await start();
+    const put = await h.gateway.admin('/admin/teams/team-spent', { method: 'PUT', body: JSON.stringify({ budget_usd: 0.0001, budget_period: 'daily' }) });
+    expect(put.status).toBe(200);
+    const client = h.client((await newKey(h, { team: 'team-spent' })).key);
+    const file = await h.upload(client, [line(1)]);
+    // Earlier traffic spent the whole budget: 150 µ$ reserved and settled against 100 µ$.
+    const budgets = new Budgets(h.redis, config.redis.keyPrefix);
+    const spend = await budgets.reserve([{ team: 'team-spent', scope: 'team', limitUsd: 0.0001, period: 'daily' }], 50);
+    if (!spend.ok) throw new Error('the first reservation fits the budget');
+    await budgets.settle(spend.hold, 150);
+    const refused = await create(client, file.id).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(OpenAI.APIError);
+    expect(refused).toMatchObject({ status: 429, code: 'budget_exceeded' });
+    expect((await client.batches.list()).data).toHaveLength(0);
+  });
+
   it('keeps a batch within its team budget: spend is charged to the team, lines past it end budget_exceeded', async () => {
     const h = await start();
     const budgetMicros = 100_000;
