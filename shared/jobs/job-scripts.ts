@@ -70,3 +70,14 @@ redis.call('EXPIRE', KEYS[1], tonumber(ARGV[3]))
 redis.call('PUBLISH', ARGV[4], ARGV[5])
 return {'cancelled', status}
 `;
+
+/**
+ * STREAM START — marks the record `streamed` and publishes the stream's first chunks, atomically:
+ * from then on the job cannot fail over (the client has seen part of an answer).
+ * KEYS[1] job hash. ARGV[1] channel, ARGV[2..] messages in order.
+ */
+export const STREAM_START_SCRIPT = `
+redis.call('HSET', KEYS[1], 'streamed', '1')
+for i = 2, #ARGV do redis.call('PUBLISH', ARGV[1], ARGV[i]) end
+return #ARGV - 1
+`;

@@ -60,6 +60,7 @@ const LUA_FILES = [
   'shared/circuit/circuit-scripts.ts',
   'shared/files/file-store.ts',
   'shared/jobs/job-scripts.ts',
+  'shared/queues/fair-priority.ts',
   'shared/rate-limit/bucket-scripts.ts',
   'shared/rate-limit/reaper-scripts.ts',
   'shared/usage/budget-scripts.ts',
