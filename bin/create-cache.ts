@@ -6,13 +6,16 @@ import { vectorCollectionName } from '../shared/cache/embedder.js';
 import { QdrantVectorStore } from '../shared/cache/qdrant-vector-store.js';
 import { SemanticCache } from '../shared/cache/semantic-cache.js';
 import { useLiteEmbedder } from '../shared/cache/use-lite-embedder.js';
+import { ModelFolderError, transformersEmbedder } from '../shared/cache/transformers-embedder.js';
+import { StartupError } from './start-failure.js';
 import type { VectorStore } from '../shared/cache/vector-store.js';
 import type { SwitchyardConfig } from '../shared/config/config-schema.js';
 import { createOpenAIClient } from '../workers/providers/openai/openai-runtime.js';
 
 /**
- * Builds the response cache from config: the embedder (USE-lite in a worker thread by default, or a
- * vendor embeddings API through a configured deployment) and the vector store (embedded, or Qdrant).
+ * Builds the response cache from config: the embedder (USE-lite in a worker thread by default, a
+ * model folder run by @huggingface/transformers, or a vendor embeddings API through a configured
+ * deployment) and the vector store (embedded, or Qdrant).
  * Null when both tiers are disabled.
  */
 export async function createResponseCache(config: SwitchyardConfig, redis: Redis, onError: (err: unknown) => void): Promise<SemanticCache | null> {
@@ -39,6 +42,11 @@ export async function createResponseCache(config: SwitchyardConfig, redis: Redis
 async function createEmbedder(config: SwitchyardConfig): Promise<Embedder> {
   const spec = config.cache.embedder;
   if (spec.kind === 'use-lite') return useLiteEmbedder();
+  if (spec.kind === 'transformers') {
+    return transformersEmbedder(spec).catch((error: unknown) => {
+      throw new StartupError(error instanceof ModelFolderError ? error.message : `cache.embedder: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    });
+  }
   const deployment = config.deployments[spec.deployment];
   if (!deployment) throw new Error(`cache.embedder.deployment '${spec.deployment}' is not a configured deployment`);
   const client = createOpenAIClient({ apiKey: deployment.apiKey ?? '', baseURL: deployment.baseURL });

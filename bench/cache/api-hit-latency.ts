@@ -8,15 +8,32 @@
  * Parameters (env): BENCH_CACHE_ROUNDS (120; at most 120 distinct semantic prompts).
  */
 import { startTestGateway, testConfig } from '../../test/helpers/test-gateway.js';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { envNumber, isMain, markdownTable, runMeta, writeResults, type RunMeta } from '../lib/results.js';
+import { writeMiniLmShapedModel } from './minilm-shaped-model.js';
 import { summarize, wallClockMs, type Summary } from '../lib/stats.js';
+
+export interface CacheHitLatencyRow {
+  embedder: string;
+  exactHitMs: Summary;
+  semanticHitMs: Summary;
+  /** Semantic hit p50 under the issue's 15 ms. */
+  met: boolean;
+}
 
 export interface CacheHitLatencyResult {
   meta: RunMeta;
   rounds: number;
-  exactHitMs: Summary;
-  semanticHitMs: Summary;
-  goal: { semanticP50Ms: 15; met: boolean };
+  rows: CacheHitLatencyRow[];
+  goal: { semanticP50Ms: 15 };
+}
+
+/** The embedders measured, each with the cache config it needs. */
+interface EmbedderVariant {
+  label: string;
+  cache: Record<string, unknown>;
 }
 
 const adjectives = ['company', 'personal', 'school', 'family', 'work', 'bank', 'cloud', 'game', 'music', 'travel', 'shop', 'news', 'photo', 'video', 'chat'];
@@ -24,7 +41,26 @@ const nouns = ['email', 'calendar', 'storage', 'billing', 'forum', 'wallet', 'ad
 
 export async function runCacheHitLatency(rounds: number): Promise<CacheHitLatencyResult> {
   const meta = await runMeta();
-  const gateway = await startTestGateway(testConfig({ cache: { exact: { enabled: true }, semantic: { enabled: true } } }));
+  const dir = await mkdtemp(join(tmpdir(), 'sy-minilm-'));
+  try {
+    const folder = join(dir, 'minilm-l6-shaped');
+    await writeMiniLmShapedModel(folder);
+    const variants: EmbedderVariant[] = [
+      { label: 'USE-lite (default, in npm)', cache: {} },
+      // Random weights: similarities mean nothing, so the threshold is 0 here and only the guard
+      // decides (it passes these paraphrases); the cost per request is the real model's.
+      { label: 'MiniLM-L6-shaped ONNX folder (transformers, 1 thread)', cache: { embedder: { kind: 'transformers', path: folder }, semantic: { enabled: true, threshold: 0 } } },
+    ];
+    const rows: CacheHitLatencyRow[] = [];
+    for (const variant of variants) rows.push({ embedder: variant.label, ...(await measureVariant(variant, rounds)) });
+    return { meta, rounds, rows, goal: { semanticP50Ms: 15 } };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function measureVariant(variant: EmbedderVariant, rounds: number): Promise<Omit<CacheHitLatencyRow, 'embedder'>> {
+  const gateway = await startTestGateway(testConfig({ cache: { exact: { enabled: true }, semantic: { enabled: true }, ...variant.cache } }));
   try {
     const key = (await gateway.createKey('bench')).key;
     const ask = (content: string, headers: Record<string, string> = {}) =>
@@ -61,20 +97,22 @@ export async function runCacheHitLatency(rounds: number): Promise<CacheHitLatenc
     const question = (topic: string): string => `How do I reset the password of my ${topic} account?`;
     for (const topic of topics) await cached(question(topic));
     const semanticHitMs = await measure((i) => `How can I reset the password of my ${topics[i % topics.length]} account?`, 'hit-semantic');
-    return { meta, rounds, exactHitMs, semanticHitMs, goal: { semanticP50Ms: 15, met: semanticHitMs.p50 < 15 } };
+    return { exactHitMs, semanticHitMs, met: semanticHitMs.p50 < 15 };
   } finally {
     await gateway.close();
   }
 }
 
 export function cacheHitReport(r: CacheHitLatencyResult): string {
-  const row = (label: string, s: Summary): Array<string | number> => [label, s.n, s.p50, s.p90, s.p99];
   return [
-    'One in-process gateway (API + worker, mock provider), USE-lite embedder, embedded vector store; requests one at a time with fetch. Semantic hits use text never seen before, so each is embedded.',
+    'One in-process gateway (API + worker, mock provider) per embedder, embedded vector store; requests one at a time with fetch. Semantic hits use text never seen before, so each is embedded. The MiniLM-shaped folder has random weights (bench/cache/minilm-shaped-model.ts): latency only, never quality.',
     '',
-    markdownTable(['request', 'n', 'p50 ms', 'p90 ms', 'p99 ms'], [row('exact hit', r.exactHitMs), row('semantic hit (new text, embedded each time)', r.semanticHitMs)]),
+    markdownTable(
+      ['embedder', 'n', 'exact hit p50 ms', 'exact hit p99 ms', 'semantic hit p50 ms', 'semantic hit p90 ms', 'semantic hit p99 ms', `semantic p50 < ${r.goal.semanticP50Ms} ms`],
+      r.rows.map((row) => [row.embedder, row.semanticHitMs.n, row.exactHitMs.p50, row.exactHitMs.p99, row.semanticHitMs.p50, row.semanticHitMs.p90, row.semanticHitMs.p99, row.met ? 'met' : 'missed']),
+    ),
     '',
-    `Goal: a semantic hit under ${r.goal.semanticP50Ms} ms p50 — **${r.goal.met ? 'met' : 'missed'}**. Hit quality (false-hit rate, hit rate, the default threshold) comes from \`bench/cache/eval-cache.ts\`, reported in [bench/cache/RESULTS.md](../cache/RESULTS.md).`,
+    'Hit quality (false-hit rate, hit rate, the default threshold) comes from `bench/cache/eval-cache.ts`, reported in [bench/cache/RESULTS.md](../cache/RESULTS.md); an operator-supplied model needs its own threshold from that evaluation.',
   ].join('\n');
 }
 

@@ -5,6 +5,7 @@
  *
  *   npx tsx bench/cache/eval-cache.ts            # sweep + pick + end-to-end check (needs Redis)
  *   npx tsx bench/cache/eval-cache.ts --no-e2e   # sweep and pick only
+ *   CACHE_EMBEDDER_PATH=/models/all-MiniLM-L6-v2 npx tsx bench/cache/eval-cache.ts   # your model folder
  */
 import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
@@ -16,6 +17,7 @@ import { checkNearMiss } from '../../shared/cache/near-miss-guard.js';
 import { SemanticCache } from '../../shared/cache/semantic-cache.js';
 import { normalizePromptText } from '../../shared/cache/semantic-eligibility.js';
 import { useLiteEmbedder } from '../../shared/cache/use-lite-embedder.js';
+import { transformersEmbedder } from '../../shared/cache/transformers-embedder.js';
 
 const MAX_FALSE_HIT_RATE = 0.005;
 /** The default gives up at most this share of the best guarded hit rate for a higher threshold. */
@@ -40,7 +42,11 @@ interface Scored extends Pair {
 }
 
 const pairs = evalSet.parse(JSON.parse(readFileSync(new URL('./eval-pairs.json', import.meta.url), 'utf8'))).pairs;
-const embedder = await useLiteEmbedder();
+// CACHE_EMBEDDER_PATH: evaluate an operator-supplied model folder instead (pooling: CACHE_EMBEDDER_POOLING, default mean).
+const folder = process.env.CACHE_EMBEDDER_PATH;
+const embedder = folder
+  ? await transformersEmbedder({ path: folder, pooling: process.env.CACHE_EMBEDDER_POOLING === 'cls' ? 'cls' : 'mean', threads: 1, maxBatch: 16 })
+  : await useLiteEmbedder();
 const texts = [...new Set(pairs.flatMap((p) => [normalizePromptText(p.a), normalizePromptText(p.b)]))];
 const vectors = new Map<string, Float32Array>();
 const embedded = await embedder.embed(texts);

@@ -56,6 +56,21 @@ const semanticSchema = z
 const embedderSchema = z.discriminatedUnion('kind', [
   /** Universal Sentence Encoder lite, weights shipped in npm; runs in a worker thread. */
   z.object({ kind: z.literal('use-lite') }).strict(),
+  /**
+   * A sentence encoder from a folder the operator supplies (a Hugging Face ONNX export: config.json,
+   * tokenizer.json, onnx/model.onnx), run locally by @huggingface/transformers; never downloads.
+   * Choose `semantic.threshold` for it with bench/cache/eval-cache.ts: thresholds do not carry over
+   * between models.
+   */
+  z
+    .object({
+      kind: z.literal('transformers'),
+      path: z.string().min(1),
+      pooling: z.enum(['mean', 'cls']).default('mean'),
+      threads: z.number().int().min(1).max(64).default(1),
+      maxBatch: z.number().int().min(1).max(256).default(16),
+    })
+    .strict(),
   /** A vendor embeddings API through the OpenAI SDK, using a configured deployment's credentials. */
   z
     .object({

@@ -59,6 +59,12 @@ describe('switchyard CLI start-up', () => {
     expect(run.stderr).toContain('server.port');
   });
 
+  it('exits 1 naming the missing files when cache.embedder points at a folder that is not a model', async () => {
+    const run = await runCliToExit(stringify({ ...config, cache: { semantic: { enabled: true }, embedder: { kind: 'transformers', path: '/nonexistent/all-MiniLM-L6-v2' } } }));
+    expectCleanFailure(run);
+    expect(run.stderr).toContain("cache.embedder.path '/nonexistent/all-MiniLM-L6-v2' is not a model folder: missing config.json, tokenizer.json, onnx/model.onnx");
+  });
+
   it('exits 1 saying the port is in use when another process holds it', async () => {
     const holder = await listen();
     const { port } = holder.address() as AddressInfo;
