@@ -23,6 +23,7 @@ import { RedisKeys } from '../shared/redis/redis-keys.js';
 import { InflightCalls } from '../workers/dispatch/inflight-calls.js';
 import { ChunkPublisher } from '../workers/dispatch/chunk-publisher.js';
 import { DeploymentPacing } from '../workers/dispatch/deployment-pacing.js';
+import { PauseNotices } from '../workers/dispatch/pause-notices.js';
 import { TokenBuckets } from '../shared/rate-limit/index.js';
 import { CircuitBreakers } from '../shared/circuit/circuit-breaker.js';
 import { UsageLedger } from '../shared/usage/usage-ledger.js';
@@ -87,7 +88,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   for (const name of Object.keys(config.deployments)) queues.queue(name);
   const webhooks = new WebhookQueue(redis, keys, config.webhooks);
   const buckets = new TokenBuckets(redis, config.redis.keyPrefix);
-  const pacing = new DeploymentPacing(buckets, config.deployments);
+  const pacing = new DeploymentPacing(buckets, config.deployments, { notices: new PauseNotices(redis, keys.pauseEvents()) });
   const circuits = new CircuitBreakers(redis, config.redis.keyPrefix);
   const metrics = new GatewayMetrics();
   const ledger = new UsageLedger(redis, config.redis.keyPrefix);

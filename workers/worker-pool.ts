@@ -1,11 +1,13 @@
 import { createServer, type Server } from 'node:http';
-import { Worker, type Job } from 'bullmq';
+import { WaitingError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { RedisKeys } from '../shared/redis/redis-keys.js';
 import { llmQueueName, WEBHOOK_QUEUE } from '../shared/queues/queue-names.js';
 import { processAttempt, type DispatchDeps } from './dispatch/process-attempt.js';
 import { RateLimitSignal } from './dispatch/deployment-pacing.js';
+import { listenForWorkerEvents } from './worker-events.js';
+import { stillHoldsLock } from './stale-fetch.js';
 import { deliverJobWebhook, type WebhookDeliveryDeps } from './webhooks/deliver-job-webhook.js';
 
 export interface WorkerPoolDeps extends DispatchDeps, Omit<WebhookDeliveryDeps, 'store' | 'config'> {
@@ -57,8 +59,7 @@ export class WorkerPool {
 
     this.subscriber = connection.duplicate();
     this.subscriber.on('error', () => undefined); // reconnects by itself; the main connection reports errors
-    this.subscriber.on('message', (_channel: string, jobId: string) => this.deps.inflight.abort(jobId));
-    await this.subscriber.subscribe(keys.cancelEvents());
+    await listenForWorkerEvents(this.subscriber, keys, this.deps);
     if (config.workers.metricsPort > 0) {
       this.metricsServer = createServer((_req, res) => {
         void this.deps.metrics.registry.metrics().then((text) => {
@@ -75,6 +76,8 @@ export class WorkerPool {
 
   /** Runs an attempt; a short bucket rate-limits the whole queue (every worker) for exactly the refill time. */
   private async runAttempt(worker: Worker, deployment: string, job: Job): Promise<void> {
+    // Not ours any more (see stillHoldsLock): WaitingError makes BullMQ neither complete nor fail it.
+    if (!(await stillHoldsLock(job, this.deps.config.workers.lockDurationMs))) throw new WaitingError();
     try {
       await processAttempt(this.deps, deployment, job);
     } catch (err) {

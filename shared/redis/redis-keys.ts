@@ -51,6 +51,11 @@ export class RedisKeys {
     return `${this.prefix}:events:cancel`;
   }
 
+  /** Vendor pauses announced to every worker process (workers/dispatch/pause-notices.ts). */
+  pauseEvents(): string {
+    return `${this.prefix}:events:pause`;
+  }
+
   streamChannel(instanceId: string): string {
     return `${this.prefix}:events:stream:${instanceId}`;
   }

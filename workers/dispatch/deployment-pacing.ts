@@ -1,22 +1,26 @@
 import type { DeploymentConfig } from '../../shared/config/config-schema.js';
 import type { ChatRequest } from '../../shared/canonical/chat-request.js';
 import type { Usage } from '../../shared/canonical/chat-response.js';
+import type { PauseNotices } from './pause-notices.js';
 import { deploymentScope, estimateRequestTokens, type Reservation, type TokenBuckets } from '../../shared/rate-limit/index.js';
 
 /** `paused`: the wait is a pause the vendor asked for (a 429), not this deployment's own RPM/TPM pacing. */
 export type Admission = { ok: true; reservation: Reservation | null } | { ok: false; waitMs: number; paused: boolean };
 
 /**
- * How long this process trusts what it last read of an unpaced deployment's pause. A pause another
- * process writes (after a vendor 429) reaches this one within this long; pauses this process writes
- * apply here at once. It bounds the cost of honouring pauses on deployments without RPM/TPM limits
- * to one Redis call per deployment per this interval, however many jobs run.
+ * How long this process trusts what it last read of an unpaced deployment's pause. Pauses this
+ * process writes apply here at once, and other processes hear of them at once through PauseNotices;
+ * the re-read only covers a notice lost to a pub/sub reconnect it did not notice. It bounds the
+ * cost of honouring pauses on deployments without RPM/TPM limits to one Redis call per deployment
+ * per this interval, however many jobs run.
  */
-const DEFAULT_PAUSE_RECHECK_MS = 100;
+const DEFAULT_PAUSE_RECHECK_MS = 1000;
 
 export interface DeploymentPacingOptions {
-  /** Ms a read of an unpaced deployment's pause is reused. Default 100. */
+  /** Ms a read of an unpaced deployment's pause is reused. Default 1000. */
   readonly pauseRecheckMs?: number;
+  /** Where this process announces the pauses it writes, so other processes skip reading them. */
+  readonly notices?: Pick<PauseNotices, 'publish'>;
 }
 
 interface KnownPause {
@@ -36,11 +40,13 @@ interface KnownPause {
  *
  * Pauses hold on every deployment. A paced one checks its pause in the same script that reserves
  * from its buckets; an unpaced one (no rpm/tpm) has no script to ride on, so its pause is read at
- * most once per `pauseRecheckMs` per process and remembered until it ends.
+ * most once per `pauseRecheckMs` per process and remembered until it ends. Pauses announced by
+ * other processes (`heard`) are remembered the same way, without a read.
  */
 export class DeploymentPacing {
   private readonly pauses = new Map<string, KnownPause>();
   private readonly pauseRecheckMs: number;
+  private readonly notices: DeploymentPacingOptions['notices'];
 
   constructor(
     private readonly buckets: TokenBuckets,
@@ -48,6 +54,7 @@ export class DeploymentPacing {
     options: DeploymentPacingOptions = {},
   ) {
     this.pauseRecheckMs = options.pauseRecheckMs ?? DEFAULT_PAUSE_RECHECK_MS;
+    this.notices = options.notices;
   }
 
   /** Tokens a request may use on a deployment: prompt (real tokenizer) plus its output allowance. */
@@ -110,6 +117,21 @@ export class DeploymentPacing {
     if (ms <= 0) return;
     this.remember(deployment, ms);
     await this.buckets.block(deploymentScope(deployment), ms);
+    // After the block is in Redis, so a process that hears of it and re-reads finds it.
+    await this.notices?.publish(deployment, ms);
+  }
+
+  /** Another process announced a pause it wrote (PauseNotices): it applies here at once, as if read. */
+  heard(deployment: string, ms: number): void {
+    if (ms > 0 && deployment in this.deployments) this.remember(deployment, ms);
+  }
+
+  /**
+   * Notices may have been lost (the subscription was down): the next job of each unpaced deployment
+   * reads its pause from Redis again. A pause already known still holds until it ends.
+   */
+  forgetReads(): void {
+    for (const known of this.pauses.values()) known.checkedAt = -Infinity;
   }
 
   reapExpired(): Promise<number> {
