@@ -5,6 +5,8 @@
  * Needs Redis (REDIS_URL, default 127.0.0.1:6379); writes under a throwaway prefix and deletes it.
  *
  *   npx tsx bench/cache/latency.ts [--max 100000] [--hnsw]   (--hnsw adds the opt-in HNSW layout: slow to build)
+ *   npx tsx bench/cache/latency.ts --minilm-shaped            (embeds with a generated MiniLM-L6-shaped folder: latency only)
+ *   CACHE_EMBEDDER_PATH=/models/all-MiniLM-L6-v2 npx tsx bench/cache/latency.ts   (your model folder)
  */
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
@@ -13,11 +15,16 @@ import { normalizeVector, vectorCollectionName } from '../../shared/cache/embedd
 import { EmbeddedVectorStore } from '../../shared/cache/embedded-vector-store.js';
 import { SemanticCache } from '../../shared/cache/semantic-cache.js';
 import { useLiteEmbedder } from '../../shared/cache/use-lite-embedder.js';
+import { transformersEmbedder } from '../../shared/cache/transformers-embedder.js';
+import type { Embedder } from '../../shared/cache/embedder.js';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { writeMiniLmShapedModel } from './minilm-shaped-model.js';
 import type { VectorEntry } from '../../shared/cache/vector-store.js';
 
 const maxArg = process.argv.indexOf('--max');
 const MAX = maxArg > 0 ? Number(process.argv[maxArg + 1]) : 100_000;
-const DIMS = 512;
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const redis = new Redis(redisUrl);
 const prefix = `sybench-latency-${process.pid}`;
@@ -56,9 +63,17 @@ async function usedMemoryBytes(): Promise<number> {
 console.log(`# cache latency — ${new Date().toISOString()}, Node ${process.version}, ${(await import('node:os')).cpus().length} cores`);
 console.log(`30-word prompt: ${PROMPT_30_WORDS.split(/\s+/).length} words\n`);
 
-// 1. Embedding.
-const [loadMs, embedder] = await time(() => useLiteEmbedder());
-console.log(`USE-lite load (worker thread start + weights): ${loadMs.toFixed(0)} ms`);
+// 1. Embedding: USE-lite (the default), or a model folder (yours, or a generated MiniLM-shaped one).
+const generated = process.argv.includes('--minilm-shaped') ? await mkdtemp(join(tmpdir(), 'sy-minilm-')) : null;
+if (generated) await writeMiniLmShapedModel(generated);
+const folder = generated ?? process.env.CACHE_EMBEDDER_PATH;
+const [loadMs, embedder] = await time(
+  (): Promise<Embedder> =>
+    folder ? transformersEmbedder({ path: folder, pooling: process.env.CACHE_EMBEDDER_POOLING === 'cls' ? 'cls' : 'mean', threads: 1, maxBatch: 16 }) : useLiteEmbedder(),
+);
+if (generated) await rm(generated, { recursive: true, force: true }); // loaded: the folder is no longer needed
+const DIMS = embedder.dimensions;
+console.log(`${embedder.id} load (worker thread start + weights): ${loadMs.toFixed(0)} ms`);
 for (let i = 0; i < 10; i++) await embedder.embed([`${PROMPT_30_WORDS} ${i}`]);
 const sequential: number[] = [];
 for (let i = 0; i < 200; i++) sequential.push((await time(() => embedder.embed([`${PROMPT_30_WORDS} #${i}`])))[0]);
