@@ -8,6 +8,7 @@ import { processAttempt, type DispatchDeps } from './dispatch/process-attempt.js
 import { RateLimitSignal } from './dispatch/deployment-pacing.js';
 import { listenForWorkerEvents } from './worker-events.js';
 import { stillHoldsLock } from './stale-fetch.js';
+import { failAbandonedAttempt } from './dispatch/abandoned-attempt.js';
 import { deliverJobWebhook, type WebhookDeliveryDeps } from './webhooks/deliver-job-webhook.js';
 
 export interface WorkerPoolDeps extends DispatchDeps, Omit<WebhookDeliveryDeps, 'store' | 'config'> {
@@ -47,6 +48,7 @@ export class WorkerPool {
         ...lockOptions,
       });
       this.watch(worker, name);
+      this.watchAbandoned(worker, name);
     }
     const webhookWorker = new Worker(WEBHOOK_QUEUE, (job) => deliverJobWebhook(this.deps, job), {
       connection,
@@ -110,5 +112,18 @@ export class WorkerPool {
   private watch(worker: Worker, name: string): void {
     worker.on('error', (err) => this.deps.logger.error({ err: { message: err.message }, queue: name }, 'worker error'));
     this.workers.push(worker);
+  }
+
+  /** An attempt whose processing threw: logged each time; after BullMQ's last try its job record is failed. */
+  private watchAbandoned(worker: Worker, name: string): void {
+    worker.on('failed', (job, err) => {
+      if (!job) return;
+      const final = job.attemptsMade >= (job.opts.attempts ?? 1);
+      this.deps.logger.error({ err: { message: err.message }, queue: name, bullJob: job.id, final }, 'attempt processing failed');
+      if (!final) return;
+      void failAbandonedAttempt(this.deps, job).catch((failure: unknown) =>
+        this.deps.logger.error({ err: { message: failure instanceof Error ? failure.message : String(failure) }, bullJob: job.id }, 'could not fail the job of an abandoned attempt'),
+      );
+    });
   }
 }

@@ -9,6 +9,9 @@ import { llmQueueName } from './queue-names.js';
 /** How long BullMQ keeps finished attempt jobs for Bull Board (the job record keeps the truth). */
 const KEEP_COMPLETED = { age: 3600, count: 5000 };
 const KEEP_FAILED = { age: 7 * 24 * 3600 };
+/** How often BullMQ runs an attempt job whose processing threw, and the first wait between (doubling). */
+export const PROCESSING_ATTEMPTS = 3;
+const PROCESSING_RETRY_MS = 1000;
 
 /**
  * The per-deployment queues, created lazily on one shared connection. Adding uses deterministic
@@ -46,7 +49,11 @@ export class LlmQueues {
     const options: JobsOptions = {
       jobId: bullJobId(data.jobId, data.seq),
       priority,
-      attempts: 1,
+      // Not vendor retries (the dispatcher decides those, and never throws for them): these cover an
+      // attempt that threw in the worker itself (a Redis blip mid-attempt). Replaying one is safe; after
+      // the last, the worker fails the job record (workers/dispatch/abandoned-attempt.ts).
+      attempts: PROCESSING_ATTEMPTS,
+      backoff: { type: 'exponential', delay: PROCESSING_RETRY_MS },
       removeOnComplete: KEEP_COMPLETED,
       removeOnFail: KEEP_FAILED,
     };
