@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import { WaitingError, Worker, type Job } from 'bullmq';
+import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { RedisKeys } from '../shared/redis/redis-keys.js';
@@ -114,11 +114,16 @@ export class WorkerPool {
     this.workers.push(worker);
   }
 
-  /** An attempt whose processing threw: logged each time; after BullMQ's last try its job record is failed. */
+  /**
+   * An attempt whose processing threw: logged each time; once BullMQ will not run it again its job
+   * record is failed. That is after the last try, or at once for BullMQ's own UnrecoverableError,
+   * which is how it fails a job that stalled more than `maxStalledCount` times (its workers died
+   * mid-call, as a request that crashes every worker would make them).
+   */
   private watchAbandoned(worker: Worker, name: string): void {
     worker.on('failed', (job, err) => {
       if (!job) return;
-      const final = job.attemptsMade >= (job.opts.attempts ?? 1);
+      const final = err instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1);
       this.deps.logger.error({ err: { message: err.message }, queue: name, bullJob: job.id, final }, 'attempt processing failed');
       if (!final) return;
       void failAbandonedAttempt(this.deps, job).catch((failure: unknown) =>

@@ -1,5 +1,5 @@
 import { Queue } from 'bullmq';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { PublicJob } from '../../shared/jobs/job-record.js';
 import { llmQueueName } from '../../shared/queues/queue-names.js';
 import { PROCESSING_ATTEMPTS } from '../../shared/queues/llm-queues.js';
@@ -8,49 +8,65 @@ import { startTestGateway, testConfig, type TestGateway } from '../helpers/test-
 import { testRedis } from '../helpers/test-redis.js';
 
 /*
- * An attempt whose processing throws in the worker itself (here: its BullMQ job data no longer
- * parses, as after an incompatible upgrade; in production more often Redis failing mid-attempt)
- * is retried by BullMQ, and after the last try its job ends as failed: the client's long-poll gets
- * an answer instead of waiting on a job nothing will ever move again.
+ * Attempts BullMQ gives up on end their jobs as failed, so a client's long-poll (or webhook) gets an
+ * answer instead of waiting on a job nothing will ever move again: one whose processing throws in
+ * the worker itself (here its BullMQ job data no longer parses, as after an incompatible upgrade;
+ * in production more often Redis failing mid-attempt) after BullMQ's last try, and one BullMQ fails
+ * itself for having stalled more than `maxStalledCount` times (its workers died mid-call).
  */
-describe('an attempt the worker cannot process', () => {
-  const redis = testRedis();
-  let api: TestGateway | undefined;
-  let worker: TestGateway | undefined;
-  afterAll(async () => {
-    await worker?.close();
-    await api?.close();
-    await redis.quit();
+describe('attempts BullMQ gives up on', () => {
+  const closers: Array<() => Promise<unknown>> = [];
+  afterEach(async () => {
+    for (const close of closers.splice(0).reverse()) await close();
   });
 
-  it(`is tried ${PROCESSING_ATTEMPTS} times, then its job fails with an internal error`, async () => {
+  /** Queues one job with no worker running, lets `tamper` change its BullMQ job hash, then starts a worker and waits for the job's end. */
+  async function runTampered(tamper: (redis: ReturnType<typeof testRedis>, bullKey: string) => Promise<void>) {
+    const redis = testRedis();
+    closers.push(() => redis.quit());
     const config = testConfig();
-    api = await startTestGateway(config, { roles: { api: true, worker: false } });
+    const api = await startTestGateway(config, { roles: { api: true, worker: false } });
+    closers.push(() => api.close());
     const headers = { authorization: `Bearer ${(await api.createKey('team-abandoned')).key}`, 'content-type': 'application/json' };
     const submitted = await fetch(`${api.url}/v1/jobs`, { method: 'POST', headers, body: JSON.stringify({ request: { model: 'mock', messages: [{ role: 'user', content: 'hello' }] } }) });
     expect(submitted.status).toBe(202);
     const { id } = (await submitted.json()) as PublicJob;
 
-    // No worker runs yet: break the queued attempt's data (a negative token count fails its schema).
-    const queue = llmQueueName(config.models.mock![0]!.deployment);
-    const keys = new RedisKeys(config.redis.keyPrefix);
-    const bullKey = `${keys.bullPrefix(queue)}:${queue}:${id}-1`;
-    const data = JSON.parse((await redis.hget(bullKey, 'data')) ?? 'null') as Record<string, unknown>;
-    expect(data).toMatchObject({ jobId: id, seq: 1 });
-    await redis.hset(bullKey, 'data', JSON.stringify({ ...data, tokens: -1 }));
+    const queueName = llmQueueName(config.models.mock![0]!.deployment);
+    const prefix = new RedisKeys(config.redis.keyPrefix).bullPrefix(queueName);
+    const bullKey = `${prefix}:${queueName}:${id}-1`;
+    expect(JSON.parse((await redis.hget(bullKey, 'data')) ?? 'null')).toMatchObject({ jobId: id, seq: 1 });
+    await tamper(redis, bullKey);
 
-    worker = await startTestGateway(config, { roles: { api: false, worker: true } });
+    const worker: TestGateway = await startTestGateway(config, { roles: { api: false, worker: true } });
+    closers.push(() => worker.close());
     let job: PublicJob;
     do job = (await (await fetch(`${api.url}/v1/jobs/${id}?wait=20`, { headers })).json()) as PublicJob;
     while (job.status === 'queued' || job.status === 'running');
 
+    const queue = new Queue(queueName, { connection: redis, prefix });
+    closers.push(() => queue.close());
+    return { job, attempt: await queue.getJob(`${id}-1`) };
+  }
+
+  it(`an attempt whose processing throws is tried ${PROCESSING_ATTEMPTS} times, then its job fails with an internal error`, async () => {
+    const { job, attempt } = await runTampered(async (redis, bullKey) => {
+      const data = JSON.parse((await redis.hget(bullKey, 'data'))!) as Record<string, unknown>;
+      await redis.hset(bullKey, 'data', JSON.stringify({ ...data, tokens: -1 })); // fails the attempt data's schema
+    });
     expect(job.status).toBe('failed');
     expect(job.error?.code).toBe('internal');
     expect(job.attempts).toEqual([]); // it never reached a vendor
-    const attemptQueue = new Queue(queue, { connection: redis, prefix: keys.bullPrefix(queue) });
-    const attempt = await attemptQueue.getJob(`${id}-1`);
     expect(attempt?.attemptsMade).toBe(PROCESSING_ATTEMPTS);
     expect(await attempt?.getState()).toBe('failed');
-    await attemptQueue.close();
+  }, 30_000);
+
+  it('an attempt BullMQ fails for stalling too often ends its job at once', async () => {
+    // What BullMQ's stalled check writes on a job past maxStalledCount: the next worker to take it fails it.
+    const { job, attempt } = await runTampered((redis, bullKey) => redis.hset(bullKey, 'defa', 'job stalled more than allowable limit').then(() => undefined));
+    expect(job.status).toBe('failed');
+    expect(job.error?.code).toBe('internal');
+    expect(attempt?.failedReason).toBe('job stalled more than allowable limit');
+    expect(await attempt?.getState()).toBe('failed');
   }, 30_000);
 });
