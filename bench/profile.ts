@@ -9,7 +9,8 @@
  *
  * Run alone: npx tsx bench/profile.ts
  * Parameters (env): BENCH_PROFILE_S (10), BENCH_PROFILE_CONNECTIONS (16), BENCH_PROFILE_TARGETS
- * ("switchyard-all,switchyard-split,portkey").
+ * ("switchyard-all,switchyard-split,portkey"), BENCH_PROFILE_PATH (`sync`; `async` profiles
+ * `POST /v1/jobs` instead, Switchyard only, and writes bench/results/profile-async.json).
  */
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,6 +28,8 @@ export interface ProfileOptions {
   seconds: number;
   connections: number;
   targets: TargetName[];
+  /** `sync`: chat completions answered in the request; `async`: jobs submitted with POST /v1/jobs (202), which only Switchyard has. */
+  path: 'sync' | 'async';
 }
 
 export interface ProcessProfile {
@@ -90,7 +93,13 @@ export function profileOptionsFromEnv(): ProfileOptions {
   const targets = (process.env.BENCH_PROFILE_TARGETS?.split(',') ?? ['switchyard-all', 'switchyard-split', 'portkey']).filter((t): t is TargetName =>
     (gateways as readonly string[]).includes(t),
   );
-  return { seconds: envNumber('BENCH_PROFILE_S', 10), connections: envNumber('BENCH_PROFILE_CONNECTIONS', 16), targets };
+  const path = process.env.BENCH_PROFILE_PATH === 'async' ? 'async' : 'sync';
+  return {
+    seconds: envNumber('BENCH_PROFILE_S', 10),
+    connections: envNumber('BENCH_PROFILE_CONNECTIONS', 16),
+    targets: path === 'async' ? targets.filter((t) => t !== 'portkey') : targets,
+    path,
+  };
 }
 
 export async function runProfile(options: ProfileOptions): Promise<ProfileResult> {
@@ -122,7 +131,7 @@ export async function runProfile(options: ProfileOptions): Promise<ProfileResult
       await redis?.resetStats();
       const cpuBefore = redis ? redisCpuSeconds(await redis.info('cpu')) : 0;
       const fromUs = Number(process.hrtime.bigint() / 1000n);
-      const load = await runLoad({ url: target.endpoint, headers: target.headers, body: completionBody(), connections: options.connections, durationSeconds: options.seconds });
+      const load = await runLoad({ ...loadRequest(target.endpoint, options.path), headers: target.headers, connections: options.connections, durationSeconds: options.seconds });
       const toUs = Number(process.hrtime.bigint() / 1000n);
       const ioAfter = new Map(pids.map(([label, pid]) => [label, syscalls(pid)]));
       if (redis) redisCosts.push(redisCost(name, await redis.info('commandstats'), redisCpuSeconds(await redis.info('cpu')) - cpuBefore, load.requests));
@@ -158,12 +167,18 @@ export async function runProfile(options: ProfileOptions): Promise<ProfileResult
   return { meta, options, unavailable, loads, processes, redis: redisCosts };
 }
 
+/** The profiled request: a chat completion, or the same request submitted as an async job. */
+function loadRequest(chatEndpoint: string, path: ProfileOptions['path']): { url: string; body: string } {
+  if (path === 'sync') return { url: chatEndpoint, body: completionBody() };
+  return { url: chatEndpoint.replace(/\/chat\/completions$/, '/jobs'), body: JSON.stringify({ request: JSON.parse(completionBody()) as unknown }) };
+}
+
 const table = (rowsIn: ProfileRow[], limit: number): string =>
   markdownTable(['', 'samples', '% of busy'], rowsIn.slice(0, limit).map((r) => [`\`${r.name}\``, r.samples, r.percent]));
 
 export function profileReport(r: ProfileResult, limit = 15): string {
   const parts = [
-    `Load: c=${r.options.connections}, 0 ms upstream, ${r.options.seconds} s, each process under \`node --cpu-prof\`.`,
+    `Load: ${r.options.path === 'async' ? 'POST /v1/jobs (async submits)' : 'synchronous chat completions'}, c=${r.options.connections}, 0 ms upstream, ${r.options.seconds} s, each process under \`node --cpu-prof\`.`,
     '',
     markdownTable(
       ['gateway', 'process', 'req/s (profiled)', 'CPU ms / request', 'read syscalls / request', 'write syscalls / request'],
@@ -215,7 +230,7 @@ export function profileReport(r: ProfileResult, limit = 15): string {
 
 if (isMain(import.meta.url)) {
   const result = await runProfile(profileOptionsFromEnv());
-  writeResults('profile', result);
+  writeResults(result.options.path === 'async' ? 'profile-async' : 'profile', result);
   process.stdout.write(`${profileReport(result)}\n`);
   process.exit(0);
 }
