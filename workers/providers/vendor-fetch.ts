@@ -6,8 +6,9 @@ import zlib from 'node:zlib';
 
 /**
  * The `fetch` the vendor SDKs are given: the WHATWG fetch contract on plain `node:http(s)` with
- * keep-alive agents. Node's built-in fetch (undici) costs about 0.35 ms and 0.4 ms of CPU more per
- * call than `node:http` on this path (bench/vendor-fetch.ts), on every vendor call of every job;
+ * keep-alive agents. Node's built-in fetch (undici) costs about 0.16 ms of latency and 0.3 ms of CPU
+ * more per call than `node:http` on this path (bench/vendor-fetch.ts, 2026-12-06), on every vendor
+ * call of every job;
  * the SDKs (openai, @anthropic-ai/sdk, @google/genai) all accept a custom fetch, so they stay in
  * charge of requests, retries and parsing.
  *
