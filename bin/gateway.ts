@@ -6,7 +6,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { createApp } from '../api/create-app.js';
 import type { OperatorState } from '../api/routes/operator-page.js';
-import { EventSubscriber } from '../api/event-subscriber.js';
+import { EventSubscriber } from '../shared/redis/event-subscriber.js';
 import { JobSubmitter } from '../api/job-submitter.js';
 import { JobWaiters } from '../api/job-waiters.js';
 import { StreamRelay } from '../api/stream-relay.js';

@@ -1,6 +1,7 @@
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import type { DeploymentConfig } from '../shared/config/config-schema.js';
 import { TokenBuckets } from '../shared/rate-limit/index.js';
+import { EventSubscriber } from '../shared/redis/event-subscriber.js';
 import { RedisKeys } from '../shared/redis/redis-keys.js';
 import { deletePrefix, testPrefix, testRedis } from '../test/helpers/test-redis.js';
 import { DeploymentPacing } from './dispatch/deployment-pacing.js';
@@ -31,7 +32,7 @@ async function listeningWorker(buckets: TokenBuckets) {
   };
   const subscriber = testRedis();
   subscribers.push(subscriber);
-  await listenForWorkerEvents(subscriber, keys, {
+  await listenForWorkerEvents(new EventSubscriber(subscriber), keys, {
     inflight: { abort: (id) => (aborted.push(id), waiting.get('abort')?.(), true) },
     pacing: { heard: spy('heard'), forgetReads: spy('forgetReads') },
   });
@@ -74,7 +75,7 @@ describe('worker pub/sub events', () => {
     expect(worker.pacing.acquireNow('unpaced')).toEqual({ ok: true, reservation: null });
   });
 
-  it('after its connection was lost, the next job re-reads the pause from Redis', async () => {
+  it('once its connection is back and subscribed again, the next job re-reads the pause from Redis', async () => {
     const worker = await listeningWorker(buckets);
     await worker.pacing.acquire('unpaced', 0);
     expect(worker.pacing.acquireNow('unpaced')).toEqual({ ok: true, reservation: null });

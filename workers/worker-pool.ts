@@ -6,6 +6,7 @@ import type { RedisKeys } from '../shared/redis/redis-keys.js';
 import { llmQueueName, WEBHOOK_QUEUE } from '../shared/queues/queue-names.js';
 import { processAttempt, type DispatchDeps } from './dispatch/process-attempt.js';
 import { RateLimitSignal } from './dispatch/deployment-pacing.js';
+import { EventSubscriber } from '../shared/redis/event-subscriber.js';
 import { listenForWorkerEvents } from './worker-events.js';
 import { stillHoldsLock } from './stale-fetch.js';
 import { failAbandonedAttempt } from './dispatch/abandoned-attempt.js';
@@ -26,7 +27,7 @@ const REAP_EVERY_MS = 30_000;
  */
 export class WorkerPool {
   private readonly workers: Worker[] = [];
-  private subscriber: Redis | undefined;
+  private subscriber: EventSubscriber | undefined;
   private reaper: NodeJS.Timeout | undefined;
   private metricsServer: Server | undefined;
 
@@ -59,8 +60,7 @@ export class WorkerPool {
     this.watch(webhookWorker, WEBHOOK_QUEUE);
     await Promise.all(this.workers.map((w) => w.waitUntilReady()));
 
-    this.subscriber = connection.duplicate();
-    this.subscriber.on('error', () => undefined); // reconnects by itself; the main connection reports errors
+    this.subscriber = new EventSubscriber(connection.duplicate());
     await listenForWorkerEvents(this.subscriber, keys, this.deps);
     if (config.workers.metricsPort > 0) {
       this.metricsServer = createServer((_req, res) => {
@@ -106,7 +106,7 @@ export class WorkerPool {
     const timer = setTimeout(() => this.deps.inflight.abortAll(), graceMs);
     await closing;
     clearTimeout(timer);
-    await this.subscriber?.quit();
+    await this.subscriber?.close();
   }
 
   private watch(worker: Worker, name: string): void {

@@ -3,8 +3,9 @@ import type { Redis } from 'ioredis';
 type Handler = (message: string) => void;
 
 /**
- * The API process's single pub/sub connection, shared by every waiter and cache: one subscription
- * per channel, messages fanned out in memory. Never one connection per request.
+ * A process's single pub/sub connection (the API's, shared by every waiter and cache; the worker
+ * role's, for cancels and pause notices): one subscription per channel, messages fanned out in
+ * memory. Never one connection per request.
  */
 export class EventSubscriber {
   private readonly handlers = new Map<string, Handler>();
