@@ -23,16 +23,18 @@ async function fetchOne(name: string): Promise<Job> {
   return job;
 }
 
-/** Resolves once the job's lock key is gone from Redis (checked every few ms, since Redis sends no event for an expiry here). */
-async function lockLapsed(job: Job): Promise<void> {
-  const key = `${prefix}:stale:${job.id}:lock`;
-  while ((await redis.exists(key)) === 1) await new Promise((resolve) => setImmediate(resolve));
+const lockKey = (job: Job): string => `${prefix}:stale:${job.id}:lock`;
+
+/** As if the job had waited past its lock duration: fetched long ago, its lock expired. */
+async function lapse(job: Job): Promise<void> {
+  job.processedOn = Date.now() - 2 * LOCK_MS;
+  await redis.del(lockKey(job));
 }
 
 describe('stillHoldsLock', () => {
   it('trusts a job fetched just now without asking Redis', async () => {
     const job = await fetchOne('fresh');
-    await redis.del(`${prefix}:stale:${job.id}:lock`); // were it asked, Redis would say the lock is gone
+    await redis.del(lockKey(job)); // were it asked, Redis would say the lock is gone
     expect(await stillHoldsLock(job, LOCK_MS)).toBe(true);
   });
 
@@ -40,18 +42,18 @@ describe('stillHoldsLock', () => {
     const job = await fetchOne('held');
     job.processedOn = Date.now() - 10 * LOCK_MS; // fetched "long ago", but the lock (just set) is still ours
     expect(await stillHoldsLock(job, 10 * LOCK_MS)).toBe(true);
-    expect(await redis.pttl(`${prefix}:stale:${job.id}:lock`)).toBeGreaterThan(LOCK_MS);
+    expect(await redis.pttl(lockKey(job))).toBeGreaterThan(LOCK_MS);
   });
 
   it('gives up a job whose lock lapsed while it waited, and one another fetch has taken since', async () => {
     const lapsed = await fetchOne('lapsed');
-    await lockLapsed(lapsed);
+    await lapse(lapsed);
     expect(await stillHoldsLock(lapsed, LOCK_MS)).toBe(false);
 
     const taken = await fetchOne('taken');
-    await lockLapsed(taken);
-    await redis.set(`${prefix}:stale:${taken.id}:lock`, 'another-token', 'PX', 10_000);
+    await lapse(taken);
+    await redis.set(lockKey(taken), 'another-token', 'PX', 10_000); // another fetch holds it now
     expect(await stillHoldsLock(taken, LOCK_MS)).toBe(false);
-    expect(await redis.get(`${prefix}:stale:${taken.id}:lock`)).toBe('another-token');
+    expect(await redis.get(lockKey(taken))).toBe('another-token');
   });
 });
