@@ -1,4 +1,5 @@
-import express, { type Express, type Router } from 'express';
+import type { RequestListener } from 'node:http';
+import express, { type Router } from 'express';
 import type { Logger } from 'pino';
 import type { Queue } from 'bullmq';
 import type { SwitchyardConfig } from '../shared/config/config-schema.js';
@@ -26,9 +27,10 @@ import type { GatewayMetrics } from '../shared/metrics/gateway-metrics.js';
 import type { UsageLedger } from '../shared/usage/usage-ledger.js';
 import type { UsageAccountant } from '../shared/usage/usage-accountant.js';
 import { bullBoardRouter } from './routes/bull-board.js';
-import { chatCompletionsRouter } from './routes/chat-completions.js';
+import { chatCompletionHandler, chatCompletionsRouter } from './routes/chat-completions.js';
 import { healthRouter, type Readiness } from './routes/health.js';
-import { jobsRouter } from './routes/jobs.js';
+import { jobsRouter, submitJobHandler } from './routes/jobs.js';
+import { withHotLane } from './hot-lane.js';
 import { modelsRouter } from './routes/models.js';
 
 export interface AppDeps {
@@ -59,8 +61,14 @@ export interface AppDeps {
   readiness: () => Promise<Readiness>;
 }
 
-/** Builds the HTTP app (no `listen`: the entry point or a test does that). */
-export function createApp(deps: AppDeps): Express {
+/**
+ * Builds the HTTP request listener (no `listen`: the entry point or a test does that): the Express
+ * app, with the two hot routes also served by the hot lane in front of it.
+ */
+export function createApp(deps: AppDeps): RequestListener {
+  const chatDeps = { ...deps, syncTimeoutMs: deps.config.server.syncTimeoutMs };
+  const jobDeps = { ...deps, maxWaitSeconds: deps.config.server.maxWaitSeconds, allowPrivateWebhooks: deps.config.webhooks.allowPrivate };
+  const onError = errorHandler(deps.logger);
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -73,10 +81,8 @@ export function createApp(deps: AppDeps): Express {
 
   // The two hot routes come first: every router ahead of a request is a layer it walks through.
   app.use('/v1', deps.auth.middleware);
-  app.use(chatCompletionsRouter({ ...deps, syncTimeoutMs: deps.config.server.syncTimeoutMs }));
-  app.use(
-    jobsRouter({ ...deps, maxWaitSeconds: deps.config.server.maxWaitSeconds, allowPrivateWebhooks: deps.config.webhooks.allowPrivate }),
-  );
+  app.use(chatCompletionsRouter(chatDeps));
+  app.use(jobsRouter(jobDeps));
   app.use(modelsRouter(deps.config));
 
   const admin = adminAuth(deps.adminKey);
@@ -91,6 +97,12 @@ export function createApp(deps: AppDeps): Express {
   app.use(usageRouter(deps.ledger));
 
   app.use((req, _res, next) => next(new GatewayError('not_found', `Unknown request URL: ${req.method} ${req.path}.`)));
-  app.use(errorHandler(deps.logger));
-  return app;
+  app.use(onError);
+  return withHotLane(app, {
+    routes: { '/v1/chat/completions': chatCompletionHandler(chatDeps), '/v1/jobs': submitJobHandler(jobDeps) },
+    auth: deps.auth,
+    metrics: deps.metrics,
+    bodyLimitBytes: deps.config.server.bodyLimitBytes,
+    onError,
+  });
 }

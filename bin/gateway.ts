@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -220,7 +220,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         return { ready: Object.values(checks).every(Boolean), checks, details };
       },
     });
-    const server: Server = app.listen(config.server.port, config.server.host);
+    const server: Server = createServer(app).listen(config.server.port, config.server.host);
     const http = trackForDrain(server);
     await once(server, 'listening');
     server.keepAliveTimeout = 65_000;

@@ -16,13 +16,18 @@ export class VirtualKeyAuth {
   constructor(private readonly keyStore: KeyStore) {}
 
   readonly middleware = async (req: Request, res: Response, next: NextFunction): Promise<void> => {
+    await this.authenticate(req, res);
+    next();
+  };
+
+  /** Sets `res.locals.key` from the request's bearer key, or throws the 401. */
+  async authenticate(req: Request, res: Response): Promise<void> {
     const presented = bearerToken(req.headers.authorization);
     if (!presented) throw new GatewayError('invalid_api_key', 'You didn\'t provide an API key. Provide your Switchyard key in the Authorization header as "Bearer <key>".');
     const record = await this.lookup(presented);
     if (!record) throw new GatewayError('invalid_api_key', 'Incorrect API key provided.');
     res.locals.key = record;
-    next();
-  };
+  }
 
   /** Drops a revoked, rotated, disabled or edited key from this process's cache (called with the key id). */
   forget(keyId: string): void {

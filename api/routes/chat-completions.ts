@@ -49,8 +49,12 @@ export function parseChatRequest(body: unknown, root = ''): ChatRequest {
  * A client that disconnects cancels its job.
  */
 export function chatCompletionsRouter(deps: ChatRouteDeps): Router {
-  const router = Router();
-  router.post('/v1/chat/completions', async (req: Request, res: Response) => {
+  return Router().post('/v1/chat/completions', chatCompletionHandler(deps));
+}
+
+/** The handler of `POST /v1/chat/completions` (also run by the hot lane, without the router). */
+export function chatCompletionHandler(deps: ChatRouteDeps): (req: Request, res: Response) => Promise<void> {
+  return async (req, res) => {
     const key = requestKey(res);
     const startedMs = performance.now();
     countRejectedOnFinish(deps.metrics, res);
@@ -110,8 +114,7 @@ export function chatCompletionsRouter(deps: ChatRouteDeps): Router {
     res.off('close', onClose);
     deps.metrics.gatewayOverhead.observe({ mode: 'sync' }, gatewayOverheadSeconds(performance.now() - startedMs, job));
     sendResult(res, job);
-  });
-  return router;
+  };
 }
 
 /** Submits a job; if it cannot be queued, gives back what admission reserved for it. */

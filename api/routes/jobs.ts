@@ -50,11 +50,9 @@ const submitSchema = z
   })
   .strict();
 
-/** `POST /v1/jobs`, `GET /v1/jobs/:id` (with `?wait=` long-poll) and `DELETE /v1/jobs/:id`. */
-export function jobsRouter(deps: JobRouteDeps): Router {
-  const router = Router();
-
-  router.post('/v1/jobs', async (req: Request, res: Response) => {
+/** The handler of `POST /v1/jobs` (also run by the hot lane, without the router). */
+export function submitJobHandler(deps: JobRouteDeps): (req: Request, res: Response) => Promise<void> {
+  return async (req, res) => {
     countRejectedOnFinish(deps.metrics, res);
     const key = requestKey(res);
     const parsed = submitSchema.safeParse(req.body);
@@ -82,7 +80,14 @@ export function jobsRouter(deps: JobRouteDeps): Router {
       requestId: res.locals.requestId as string | undefined,
     };
     await submitAsync(deps, req, res, input, route, caching);
-  });
+  };
+}
+
+/** `POST /v1/jobs`, `GET /v1/jobs/:id` (with `?wait=` long-poll) and `DELETE /v1/jobs/:id`. */
+export function jobsRouter(deps: JobRouteDeps): Router {
+  const router = Router();
+
+  router.post('/v1/jobs', submitJobHandler(deps));
 
   router.get('/v1/jobs/:id', async (req: Request, res: Response) => {
     const key = requestKey(res);

@@ -18,12 +18,17 @@ export function metricsRouter(metrics: GatewayMetrics, refresh: GaugeRefresh): R
 /** Counts every HTTP request by matched route and status, with its duration. */
 export function httpMetrics(metrics: GatewayMetrics) {
   return (req: Request, res: Response, next: NextFunction): void => {
-    const started = performance.now();
-    res.on('finish', () => {
-      const route = req.route ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
-      metrics.httpRequests.inc({ route, status: String(res.statusCode) });
-      metrics.overhead.observe({ route }, (performance.now() - started) / 1000);
-    });
+    observeHttpRequest(metrics, res, () => (req.route ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched'));
     next();
   };
+}
+
+/** Counts one request when its response finishes; `route` is read then (Express matches it later). */
+export function observeHttpRequest(metrics: GatewayMetrics, res: Response, route: () => string): void {
+  const started = performance.now();
+  res.on('finish', () => {
+    const label = route();
+    metrics.httpRequests.inc({ route: label, status: String(res.statusCode) });
+    metrics.overhead.observe({ route: label }, (performance.now() - started) / 1000);
+  });
 }
