@@ -9,6 +9,7 @@ import { RateLimitSignal } from './dispatch/deployment-pacing.js';
 import { EventSubscriber } from '../shared/redis/event-subscriber.js';
 import { listenForWorkerEvents } from './worker-events.js';
 import { stillHoldsLock } from './stale-fetch.js';
+import { PromptWorker } from './prompt-worker.js';
 import { failAbandonedAttempt } from './dispatch/abandoned-attempt.js';
 import { deliverJobWebhook, type WebhookDeliveryDeps } from './webhooks/deliver-job-webhook.js';
 
@@ -42,7 +43,7 @@ export class WorkerPool {
     };
     for (const [name, deployment] of Object.entries(config.deployments)) {
       const queueName = llmQueueName(name);
-      const worker: Worker = new Worker(queueName, (job) => this.runAttempt(worker, name, job), {
+      const worker: Worker = new PromptWorker(queueName, (job) => this.runAttempt(worker, name, job), {
         connection,
         prefix: keys.bullPrefix(queueName),
         concurrency: deployment.concurrency,
@@ -51,7 +52,7 @@ export class WorkerPool {
       this.watch(worker, name);
       this.watchAbandoned(worker, name);
     }
-    const webhookWorker = new Worker(WEBHOOK_QUEUE, (job) => deliverJobWebhook(this.deps, job), {
+    const webhookWorker = new PromptWorker(WEBHOOK_QUEUE, (job) => deliverJobWebhook(this.deps, job), {
       connection,
       prefix: keys.bullPrefix(WEBHOOK_QUEUE),
       concurrency: config.webhooks.concurrency,
