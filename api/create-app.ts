@@ -79,7 +79,8 @@ export function createApp(deps: AppDeps): RequestListener {
   if (deps.batchApi) app.use(deps.batchApi);
   app.use(express.json({ limit: deps.config.server.bodyLimitBytes, type: () => true }));
 
-  // The two hot routes come first: every router ahead of a request is a layer it walks through.
+  // The two hot routes come first (for what the hot lane leaves to Express): every router ahead of
+  // a request is a layer it walks through.
   app.use('/v1', deps.auth.middleware);
   app.use(chatCompletionsRouter(chatDeps));
   app.use(jobsRouter(jobDeps));
