@@ -6,9 +6,10 @@ import { Worker, type Job } from 'bullmq';
  * BullMQ's fetch loop (concurrency > 1) fetches jobs one after another until a fetch comes back
  * empty, and only then starts the ones it holds: a lone job waits one more queue round trip before
  * it runs, and the first of a burst of n waits n. Here the fetch asked for right after a job was
- * fetched, while that job has not started, answers "none" without going to Redis; BullMQ then starts the job it holds and comes
- * back for the next one (it does not mark the queue drained on that answer, so the next fetch is a
- * real one). The number of fetches is the same; each job just starts as soon as it is in hand.
+ * fetched, while that job has not started, answers "none" without going to Redis; BullMQ then
+ * starts the job it holds and comes back for the next one (it does not mark the queue drained on
+ * that answer, so the next fetch is a real one). The number of fetches is the same; each job just
+ * starts as soon as it is in hand.
  */
 export class PromptWorker<Data = unknown> extends Worker<Data> {
   /**
