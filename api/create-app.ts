@@ -27,9 +27,9 @@ import type { GatewayMetrics } from '../shared/metrics/gateway-metrics.js';
 import type { UsageLedger } from '../shared/usage/usage-ledger.js';
 import type { UsageAccountant } from '../shared/usage/usage-accountant.js';
 import { bullBoardRouter } from './routes/bull-board.js';
-import { chatCompletionHandler, chatCompletionsRouter } from './routes/chat-completions.js';
+import { CHAT_COMPLETIONS_PATH, chatCompletionHandler, chatCompletionsRouter } from './routes/chat-completions.js';
 import { healthRouter, type Readiness } from './routes/health.js';
-import { jobsRouter, submitJobHandler } from './routes/jobs.js';
+import { JOBS_PATH, jobsRouter, submitJobHandler } from './routes/jobs.js';
 import { withHotLane } from './hot-lane.js';
 import { modelsRouter } from './routes/models.js';
 
@@ -100,7 +100,7 @@ export function createApp(deps: AppDeps): RequestListener {
   app.use((req, _res, next) => next(new GatewayError('not_found', `Unknown request URL: ${req.method} ${req.path}.`)));
   app.use(onError);
   return withHotLane(app, {
-    routes: { '/v1/chat/completions': chatCompletionHandler(chatDeps), '/v1/jobs': submitJobHandler(jobDeps) },
+    routes: { [CHAT_COMPLETIONS_PATH]: chatCompletionHandler(chatDeps), [JOBS_PATH]: submitJobHandler(jobDeps) },
     auth: deps.auth,
     metrics: deps.metrics,
     bodyLimitBytes: deps.config.server.bodyLimitBytes,

@@ -32,12 +32,13 @@ export function readJsonBody(req: IncomingMessage, limitBytes: number): Promise<
       finished(req, () => reject(error));
       req.resume();
     };
+    const tooLarge = (): void => fail(bodyError(413, 'entity.too.large', 'request entity too large'));
     const collect = (chunk: Buffer): void => {
       received += chunk.length;
-      if (received > limitBytes) fail(bodyError(413, 'entity.too.large', 'request entity too large'));
+      if (received > limitBytes) tooLarge();
       else chunks.push(chunk);
     };
-    if (declared !== undefined && Number(declared) > limitBytes) return fail(bodyError(413, 'entity.too.large', 'request entity too large'));
+    if (declared !== undefined && Number(declared) > limitBytes) return tooLarge();
     req.on('data', collect);
     finished(req, (err) => {
       if (failed) return;

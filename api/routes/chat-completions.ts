@@ -49,8 +49,10 @@ export function parseChatRequest(body: unknown, root = ''): ChatRequest {
  * A client that disconnects cancels its job.
  */
 export function chatCompletionsRouter(deps: ChatRouteDeps): Router {
-  return Router().post('/v1/chat/completions', chatCompletionHandler(deps));
+  return Router().post(CHAT_COMPLETIONS_PATH, chatCompletionHandler(deps));
 }
+
+export const CHAT_COMPLETIONS_PATH = '/v1/chat/completions';
 
 /** The handler of `POST /v1/chat/completions` (also run by the hot lane, without the router). */
 export function chatCompletionHandler(deps: ChatRouteDeps): (req: Request, res: Response) => Promise<void> {

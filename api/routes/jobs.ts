@@ -50,6 +50,8 @@ const submitSchema = z
   })
   .strict();
 
+export const JOBS_PATH = '/v1/jobs';
+
 /** The handler of `POST /v1/jobs` (also run by the hot lane, without the router). */
 export function submitJobHandler(deps: JobRouteDeps): (req: Request, res: Response) => Promise<void> {
   return async (req, res) => {
@@ -87,7 +89,7 @@ export function submitJobHandler(deps: JobRouteDeps): (req: Request, res: Respon
 export function jobsRouter(deps: JobRouteDeps): Router {
   const router = Router();
 
-  router.post('/v1/jobs', submitJobHandler(deps));
+  router.post(JOBS_PATH, submitJobHandler(deps));
 
   router.get('/v1/jobs/:id', async (req: Request, res: Response) => {
     const key = requestKey(res);
