@@ -29,7 +29,7 @@ export class JobCancellation {
     const record = await this.store.get(id);
     if (!record) return outcome;
     const target = record.route[record.step]!;
-    const removed = previous === 'queued' && (await this.queues.remove(target.deployment, id, record.seq));
+    const removed = previous === 'queued' && (await this.queues.remove(target.deployment, record));
     if (!removed) await this.redis.publish(this.keys.cancelEvents(), id);
     // The cancel wrote the job's end, so settling its reservations falls to us: a running call that
     // is aborted now is charged by the ledger, not against the budget hold.

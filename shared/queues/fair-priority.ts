@@ -13,31 +13,35 @@ const RANGES: Readonly<Record<Priority, { base: number; size: number }>> = {
   batch: { base: 1_000_000, size: 1_097_152 },
 };
 
-/** An idle team's counter heals any drift (a job removed without being taken) after this long. */
-const COUNTER_TTL_SECONDS = 3600;
+/** An idle team's set heals any drift (a job that left the queue unseen) after this long. */
+const WAITING_TTL_SECONDS = 3600;
 
 /**
- * KEYS[1] the team's counter in its class, ARGV[1] its TTL in seconds: counts the team's job in and
- * returns its position. One script rather than MULTI: building an ioredis MULTI on a connection that
- * carries BullMQ's scripts costs ~60 µs of CPU, on every async submit.
+ * KEYS[1] the team's set of waiting jobs in its class, ARGV[1] the job id, ARGV[2] the set's TTL in
+ * seconds: counts the job in (once, however often it is added) and returns its position. One script
+ * rather than MULTI: building an ioredis MULTI on a connection that carries BullMQ's scripts costs
+ * ~60 µs of CPU, on every async submit.
  */
 const ENTER_SCRIPT = `
-local n = redis.call('INCR', KEYS[1])
-redis.call('EXPIRE', KEYS[1], tonumber(ARGV[1]))
-return n
+redis.call('SADD', KEYS[1], ARGV[1])
+redis.call('EXPIRE', KEYS[1], tonumber(ARGV[2]))
+return redis.call('SCARD', KEYS[1])
 `;
 
-type Scripted = Redis & { syFairEnter(key: string, ttlSeconds: string): Promise<number> };
+type Scripted = Redis & { syFairEnter(key: string, jobId: string, ttlSeconds: string): Promise<number> };
 
 /**
  * Per-team fairness within a priority class, by virtual time: a team's n-th job waiting in a class
  * on a deployment gets priority `base + n`. A team that queued 10,000 batch jobs holds priorities
  * base+1…base+10,000, and another team's first job lands at base+1, ahead of all but the first of
  * them: teams are served round-robin, however large one team's burst. Interactive (synchronous)
- * calls skip the counter: they are bounded by client concurrency and stay one round trip faster.
+ * calls skip the count: they are bounded by client concurrency and stay one round trip faster.
  *
- * Contract: `<p>:fair:{llm-<deployment>}:<class>:<team>` counts that team's jobs waiting in that
- * class on that deployment (INCR on first enqueue, DECR when a worker takes one; expires when idle).
+ * Contract: `<p>:fair:{llm-<deployment>}:<class>:<team>` is the set of that team's job ids waiting in
+ * that class on that deployment (added on first enqueue, removed when a worker takes the job or it is
+ * cancelled while waiting; expires when idle). A set rather than a counter: a replayed attempt (a
+ * worker died and another took the job again) removes its id a second time without effect, where a
+ * second DECR would move the team ahead of its turn for as long as it keeps jobs waiting.
  */
 export class FairPriority {
   constructor(
@@ -48,11 +52,11 @@ export class FairPriority {
   }
 
   /** The BullMQ priority for a job entering the queue for the first time. */
-  async enter(deployment: string, priority: Priority, team: string): Promise<number> {
+  async enter(deployment: string, priority: Priority, team: string, jobId: string): Promise<number> {
     const range = RANGES[priority];
     if (priority === 'interactive') return range.base;
-    const key = this.counterKey(deployment, priority, team);
-    const n = await (this.redis as Scripted).syFairEnter(key, String(COUNTER_TTL_SECONDS));
+    const key = this.waitingKey(deployment, priority, team);
+    const n = await (this.redis as Scripted).syFairEnter(key, jobId, String(WAITING_TTL_SECONDS));
     return range.base + Math.min(range.size - 1, Math.max(0, n - 1));
   }
 
@@ -61,13 +65,13 @@ export class FairPriority {
     return RANGES[priority].base;
   }
 
-  /** A worker took the team's job: it no longer counts as waiting. */
-  async taken(deployment: string, priority: Priority, team: string): Promise<void> {
+  /** The team's job left the queue (a worker took it, or it was cancelled): it no longer counts as waiting. */
+  async left(deployment: string, priority: Priority, team: string, jobId: string): Promise<void> {
     if (priority === 'interactive') return;
-    await this.redis.decr(this.counterKey(deployment, priority, team));
+    await this.redis.srem(this.waitingKey(deployment, priority, team), jobId);
   }
 
-  private counterKey(deployment: string, priority: Priority, team: string): string {
+  private waitingKey(deployment: string, priority: Priority, team: string): string {
     return `${this.keys.prefix}:fair:{${llmQueueName(deployment)}}:${priority}:${team}`;
   }
 }

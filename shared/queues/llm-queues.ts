@@ -1,7 +1,7 @@
 import { Queue, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { RedisKeys } from '../redis/redis-keys.js';
-import { bullJobId } from '../jobs/job-record.js';
+import { bullJobId, type JobRecord } from '../jobs/job-record.js';
 import { FairPriority } from './fair-priority.js';
 import type { LlmJobData } from './llm-job-data.js';
 import { llmQueueName } from './queue-names.js';
@@ -45,7 +45,7 @@ export class LlmQueues {
    * failovers go to the front of their class.
    */
   async add(deployment: string, data: LlmJobData, delayMs = 0): Promise<void> {
-    const priority = data.seq === 1 ? await this.fair.enter(deployment, data.priority, data.team) : this.fair.reentry(data.priority);
+    const priority = data.seq === 1 ? await this.fair.enter(deployment, data.priority, data.team, data.jobId) : this.fair.reentry(data.priority);
     const options: JobsOptions = {
       jobId: bullJobId(data.jobId, data.seq),
       priority,
@@ -63,12 +63,14 @@ export class LlmQueues {
 
   /** A worker took an attempt off the queue (for fairness accounting). */
   taken(deployment: string, data: LlmJobData): Promise<void> {
-    return data.seq === 1 ? this.fair.taken(deployment, data.priority, data.team) : Promise.resolve();
+    return data.seq === 1 ? this.fair.left(deployment, data.priority, data.team, data.jobId) : Promise.resolve();
   }
 
-  /** Removes a waiting or delayed attempt job (cancel); false when it is running or gone. */
-  async remove(deployment: string, jobId: string, seq: number): Promise<boolean> {
-    return (await this.queue(deployment).remove(bullJobId(jobId, seq))) === 1;
+  /** Removes a waiting or delayed attempt job (cancel), and its team's fair place; false when it is running or gone. */
+  async remove(deployment: string, job: Pick<JobRecord, 'id' | 'seq' | 'team' | 'priority'>): Promise<boolean> {
+    const removed = (await this.queue(deployment).remove(bullJobId(job.id, job.seq))) === 1;
+    if (removed && job.seq === 1) await this.fair.left(deployment, job.priority, job.team, job.id);
+    return removed;
   }
 
   all(): Queue<LlmJobData>[] {

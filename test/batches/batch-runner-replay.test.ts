@@ -95,7 +95,7 @@ describe('batch runner replay', () => {
 
     // The crash: the cursor never advanced, and line 5's attempt never reached its queue.
     await deps.batchStore.setFields(id, { cursor_line: '1', cursor_byte: '0', submitted: '0' });
-    await deps.queues.remove('local', lineJobId(id, 5), 1);
+    await deps.queues.remove('local', (await deps.jobs.get(lineJobId(id, 5)))!);
     const started = await deps.jobs.start(lineJobId(id, 7), 1); // line 7 already running
     expect(started.outcome).toBe('run');
 

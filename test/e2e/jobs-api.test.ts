@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PublicJob } from '../../shared/jobs/job-record.js';
 import { queuedJobTotal } from '../helpers/queue-counts.js';
 import { startTestGateway, testConfig, type TestGateway } from '../helpers/test-gateway.js';
+import { testRedis } from '../helpers/test-redis.js';
 
 const chat = { model: 'mock', messages: [{ role: 'user', content: 'ping' }] };
 
@@ -11,6 +12,18 @@ const submit = (client: OpenAI, body: Record<string, unknown>, headers: Record<s
   client.post<PublicJob>('/jobs', { body, headers }).withResponse();
 const getJob = (client: OpenAI, id: string, wait?: number) => client.get<PublicJob>(`/jobs/${id}`, wait === undefined ? {} : { query: { wait } });
 const cancelJob = (client: OpenAI, id: string) => client.delete<PublicJob>(`/jobs/${id}`);
+
+/** In how many per-team fair-queue sets job `id` holds a place. */
+async function fairPlaces(prefix: string, id: string): Promise<number> {
+  const redis = testRedis();
+  try {
+    const sets = await redis.keys(`${prefix}:fair:*`);
+    const member = await Promise.all(sets.map((key) => redis.sismember(key, id)));
+    return member.reduce((a, b) => a + b, 0);
+  } finally {
+    await redis.quit();
+  }
+}
 
 describe('async jobs: submit, long-poll, idempotency, cancel, team scope', () => {
   const config = testConfig();
@@ -37,7 +50,10 @@ describe('async jobs: submit, long-poll, idempotency, cancel, team scope', () =>
     expect(job.id).toMatch(/^job_[0-9a-f]{32}$/);
     expect(job).toMatchObject({ object: 'job', status: 'queued', model: 'mock', result: null, error: null, metadata: { batch: '7' } });
 
+    // Waiting, it holds a place in its team's fair queue; cancelled, it gives the place up.
+    expect(await fairPlaces(config.redis.keyPrefix, job.id)).toBe(1);
     expect((await cancelJob(teamA, job.id)).status).toBe('cancelled');
+    expect(await fairPlaces(config.redis.keyPrefix, job.id)).toBe(0);
     const again = await cancelJob(teamA, job.id).catch((err: unknown) => err);
     expect(again).toBeInstanceOf(OpenAI.ConflictError);
   });

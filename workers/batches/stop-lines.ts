@@ -32,9 +32,7 @@ async function stopLine(deps: BatchWorkerDeps, batch: BatchRecord, line: number,
   if (!record) return;
   if (record.status === 'queued') {
     const target = record.route[record.step]!;
-    if (!(await deps.queues.remove(target.deployment, record.id, record.seq))) return;
-    // A first attempt never taken still counts in its team's fair-queuing place; release it.
-    await deps.queues.taken(target.deployment, { v: 1, jobId: record.id, seq: record.seq, team: record.team, model: record.model, priority: record.priority, deadlineAt: 0, tokens: 0 });
+    if (!(await deps.queues.remove(target.deployment, record))) return;
     const { outcome } = await deps.jobs.cancel(record.id, { code: 'cancelled', message: STOP_MESSAGES[reason] });
     // It never ran: what its admission reserved against the key and team goes back (idempotent).
     if (outcome === 'cancelled') await deps.admission.release(record.admission);
