@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
-import { once } from 'node:events';
+import { EventEmitter, once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isPlainBody, readJsonBody } from './json-body.js';
 
@@ -13,13 +13,18 @@ describe('readJsonBody follows body-parser', () => {
   let server: Server;
   let port: number;
   const outcomes: Outcome[] = [];
+  /** Emits 'outcome' each time the server has one. */
+  const seen = new EventEmitter();
 
   beforeAll(async () => {
     server = createServer((req: IncomingMessage, res) => {
       readJsonBody(req, LIMIT).then(
         (body) => outcomes.push({ body }),
         (err: { type: string; status: number }) => outcomes.push({ type: err.type, status: err.status, completeBeforeReject: req.complete }),
-      ).finally(() => res.end());
+      ).finally(() => {
+        seen.emit('outcome');
+        res.end();
+      });
     });
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
@@ -43,6 +48,16 @@ describe('readJsonBody follows body-parser', () => {
   };
   const chunked = (...parts: Buffer[]): Promise<Outcome> =>
     send('transfer-encoding: chunked\r\n', ...parts.map((p) => Buffer.concat([Buffer.from(`${p.length.toString(16)}\r\n`), p, Buffer.from('\r\n')])), Buffer.from('0\r\n\r\n'));
+
+  it('an upload the client abandons is request.aborted (400), as in body-parser', async () => {
+    const socket = connect(port, '127.0.0.1');
+    await once(socket, 'connect');
+    const outcome = once(seen, 'outcome');
+    await new Promise((written) => socket.write('POST /x HTTP/1.1\r\nhost: t\r\ncontent-length: 50\r\n\r\n{"model":', written));
+    socket.destroy();
+    await outcome;
+    expect(outcomes.pop()).toMatchObject({ type: 'request.aborted', status: 400 });
+  });
 
   it('no body is undefined, an empty one is {}', async () => {
     expect(await send('')).toEqual({ body: undefined });

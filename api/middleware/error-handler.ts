@@ -30,6 +30,8 @@ function classify(err: unknown): GatewayError {
   if (type === 'entity.too.large') return new GatewayError('payload_too_large', 'The request body is too large.');
   if (type === 'entity.parse.failed') return new GatewayError('invalid_request', 'We could not parse the JSON body of your request.');
   if (type === 'encoding.unsupported' || type === 'charset.unsupported') return new GatewayError('invalid_request', 'Unsupported request body encoding.');
+  // The client went away mid-upload: its fault, not ours, and nothing to log as a server error.
+  if (type === 'request.aborted') return new GatewayError('invalid_request', 'The request body ended early: the client closed the connection while sending it.');
   return toGatewayError(err);
 }
 
