@@ -10,7 +10,7 @@ import { EventSubscriber } from '../shared/redis/event-subscriber.js';
 import { listenForWorkerEvents } from './worker-events.js';
 import { stillHoldsLock } from './stale-fetch.js';
 import { PromptWorker } from './prompt-worker.js';
-import { failAbandonedAttempt } from './dispatch/abandoned-attempt.js';
+import { failAbandonedAttempt, sweepAbandonedAttempts } from './dispatch/abandoned-attempt.js';
 import { deliverJobWebhook, type WebhookDeliveryDeps } from './webhooks/deliver-job-webhook.js';
 
 export interface WorkerPoolDeps extends DispatchDeps, Omit<WebhookDeliveryDeps, 'store' | 'config'> {
@@ -71,8 +71,19 @@ export class WorkerPool {
         });
       }).listen(config.workers.metricsPort);
     }
-    // Reservations whose holder died (SIGKILL mid-call) go back to the buckets.
-    this.reaper = setInterval(() => void this.deps.pacing.reapExpired().catch(() => undefined), REAP_EVERY_MS);
+    // Reservations whose holder died (SIGKILL mid-call) go back to the buckets; attempts BullMQ gave
+    // up on while their records could not be failed are failed now (on start too: the worker that
+    // should have done it may be the one that died).
+    const deployments = Object.keys(config.deployments);
+    const reap = (): void => {
+      void this.deps.pacing.reapExpired().catch(() => undefined);
+      void sweepAbandonedAttempts(this.deps, deployments).then(
+        (failed) => failed > 0 && logger.warn({ failed }, 'failed the jobs of abandoned attempts'),
+        (err: unknown) => logger.error({ err: { message: err instanceof Error ? err.message : String(err) } }, 'sweeping abandoned attempts failed'),
+      );
+    };
+    reap();
+    this.reaper = setInterval(reap, REAP_EVERY_MS);
     this.reaper.unref();
     logger.info({ deployments: Object.keys(config.deployments) }, 'workers started');
   }

@@ -1,4 +1,5 @@
-import { Queue } from 'bullmq';
+import { Queue, UnrecoverableError, Worker } from 'bullmq';
+import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { PublicJob } from '../../shared/jobs/job-record.js';
 import { llmQueueName } from '../../shared/queues/queue-names.js';
@@ -68,5 +69,34 @@ describe('attempts BullMQ gives up on', () => {
     expect(job.error?.code).toBe('internal');
     expect(attempt?.failedReason).toBe('job stalled more than allowable limit');
     expect(await attempt?.getState()).toBe('failed');
+  }, 30_000);
+
+  it('a record left running when its attempt failed (the failing worker could not end it) is ended by the next worker to start', async () => {
+    const redis = testRedis();
+    closers.push(() => redis.quit());
+    const config = testConfig();
+    const api = await startTestGateway(config, { roles: { api: true, worker: false } });
+    closers.push(() => api.close());
+    const headers = { authorization: `Bearer ${(await api.createKey('team-orphan')).key}`, 'content-type': 'application/json' };
+    const submitted = await fetch(`${api.url}/v1/jobs`, { method: 'POST', headers, body: JSON.stringify({ request: { model: 'mock', messages: [{ role: 'user', content: 'hello' }] } }) });
+    const { id } = (await submitted.json()) as PublicJob;
+
+    // A worker that fails the attempt and dies before it can touch the record: plain BullMQ, no handler.
+    const queueName = llmQueueName(config.models.mock![0]!.deployment);
+    const prefix = new RedisKeys(config.redis.keyPrefix).bullPrefix(queueName);
+    const doomed = new Worker(queueName, () => Promise.reject(new UnrecoverableError('Redis went away mid-attempt')), { connection: redis.duplicate(), prefix });
+    const [failedJob] = (await once(doomed, 'failed')) as [{ id: string }];
+    expect(failedJob.id).toBe(`${id}-1`);
+    await doomed.close();
+    const orphan = (await (await fetch(`${api.url}/v1/jobs/${id}`, { headers })).json()) as PublicJob;
+    expect(orphan.status).toBe('queued');
+
+    const worker = await startTestGateway(config, { roles: { api: false, worker: true } });
+    closers.push(() => worker.close());
+    let job: PublicJob;
+    do job = (await (await fetch(`${api.url}/v1/jobs/${id}?wait=20`, { headers })).json()) as PublicJob;
+    while (job.status === 'queued' || job.status === 'running');
+    expect(job.status).toBe('failed');
+    expect(job.error?.code).toBe('internal');
   }, 30_000);
 });
