@@ -22,8 +22,8 @@ describe('budget alerts', () => {
     ]);
   });
 
-  it('raises nothing for a settle that was a replay, or for a job without a budget', () => {
-    expect(budgetThresholdEvents(settlement({ applied: false }), at)).toEqual([]);
+  it("raises a replayed settle's crossings again (same ids), and nothing for a job without a budget", () => {
+    expect(budgetThresholdEvents(settlement({ applied: false }), at)).toEqual(budgetThresholdEvents(settlement(), at));
     expect(budgetThresholdEvents(null, at)).toEqual([]);
   });
 

@@ -40,11 +40,13 @@ export const budgetThresholdEventSchema = z
 export type BudgetThresholdEvent = z.infer<typeof budgetThresholdEventSchema>;
 
 /**
- * The alert events a settle produced (one per budget that crossed a threshold in it), team budgets
- * and key budgets alike; deliver the team ones to the team's `alert_webhook_url`.
+ * The alert events of a settle (one per budget whose threshold its hold crossed), team budgets and
+ * key budgets alike; deliver the team ones to the team's `alert_webhook_url`. A replayed settle of
+ * the hold that crossed gives the same events again (same webhook ids), so an alert whose first
+ * enqueue was lost is raised by the replay; its `spent_usd` is then the spend at the replay.
  */
 export function budgetThresholdEvents(settlement: BudgetSettlement | null, nowMs = Date.now()): BudgetThresholdEvent[] {
-  if (!settlement?.applied) return [];
+  if (!settlement) return [];
   return settlement.budgets.flatMap((b) => {
     if (b.crossed === null || b.limitUsd === null) return [];
     const isKey = b.scope.startsWith('key:');
@@ -86,10 +88,11 @@ export interface BudgetAlertSink {
 }
 
 /**
- * Raises the alerts of a settle: counts each in `switchyard_budget_alerts_total` and enqueues its
- * delivery (to the team's `alert_webhook_url`, key budgets included). A settle reports a crossing
- * once per budget, period and threshold across all replicas (HSETNX in SETTLE), and the delivery's
- * job id is the stable message id, so a racing second enqueue is a no-op.
+ * Raises the alerts of a settle: counts each in `switchyard_budget_alerts_total` (on the first settle
+ * only) and enqueues its delivery (to the team's `alert_webhook_url`, key budgets included). A
+ * crossing belongs to one hold per budget, period and threshold across all replicas (HSETNX in
+ * SETTLE); its delivery's job id is the stable message id, so the enqueue of a replayed settle is a
+ * no-op while the first delivery is still kept, and receivers dedupe by `webhook-id` after that.
  * @returns the events raised.
  */
 export async function raiseBudgetAlerts(
@@ -100,7 +103,7 @@ export async function raiseBudgetAlerts(
 ): Promise<BudgetThresholdEvent[]> {
   const events = budgetThresholdEvents(settlement, nowMs);
   for (const event of events) {
-    metrics.budgetAlerts.inc({ threshold: String(event.data.threshold), scope: event.data.scope });
+    if (settlement!.applied) metrics.budgetAlerts.inc({ threshold: String(event.data.threshold), scope: event.data.scope });
     await sink.enqueueBudgetAlert(event);
   }
   return events;

@@ -10,8 +10,8 @@ import { teamScope } from '../rate-limit/index.js';
  * Contract (`<g>` = `<p>:{rl:team:<team>}`, amounts in integer micro-dollars):
  * - `<g>:budget:<scope>:<period id>`        hash {spent, reserved, alerted:80, alerted:100}. `scope` is
  *    `team` or `key:<key id>`; `period id` is `YYYY-MM-DD` (daily), `YYYY-MM` (monthly) or `total`
- *    (UTC), so a new period starts from a fresh hash. `alerted:<n>` holds the ms time the n % threshold
- *    alert fired (once per period). TTL: 35 days (daily), 400 days (monthly), none (total).
+ *    (UTC), so a new period starts from a fresh hash. `alerted:<n>` holds `<ms time>:<hold id>`: when
+ *    the n % threshold alert fired (once per period) and whose settle fired it. TTL: 35 days (daily), 400 days (monthly), none (total).
  * - `<g>:budget:<scope>:<period id>:holds`  zset: member `<hold id>:<µ$>`. Score > 0: a live hold, the
  *    ms time after which it is presumed orphaned and released (by the worker-role reaper, or by the
  *    next admission against that budget, whichever comes first). Score < 0: a released orphan,

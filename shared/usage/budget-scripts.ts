@@ -77,12 +77,15 @@ return {1}
  * settling it again (a replayed worker, a cancel racing the end) finds nothing and changes nothing.
  * A live hold gives its estimate back to `reserved`; a hold already released as orphaned (negative
  * score) is charged without that. Threshold alerts: after charging, a budget whose spend reached
- * 100 % (else 80 %) of its limit reports that threshold the first time in its period (HSETNX).
+ * 100 % (else 80 %) of its limit reports that threshold the first time in its period (HSETNX of
+ * `alerted:<t>` = `<now ms>:<hold id>`). Settling that hold again reports the same crossing again
+ * (the field names it), so a worker that died or failed between the settle and the alert's enqueue
+ * raises it on its replay; any other hold never does.
  * KEYS[2i-1] and KEYS[2i] budget i's hash and holds zset.
  * ARGV[1] now ms, ARGV[2] hold id, ARGV[3] estimate µ$, ARGV[4] actual µ$, then for budget i
  * ARGV[3+2i] its limit µ$ (0: unknown, no alerts) and ARGV[4+2i] its TTL ms (0: none).
  * Returns, per budget, {charged (1, or 0 when the hold was settled before or is unknown), spent µ$,
- * threshold crossed now (100, 80 or 0)}, flattened.
+ * threshold this hold crossed (100, 80 or 0)}, flattened.
  */
 export const BUDGET_SETTLE_SCRIPT = `
 local now, member, estimate = tonumber(ARGV[1]), ARGV[2] .. ':' .. ARGV[3], ARGV[3]
@@ -100,11 +103,19 @@ for i = 1, #KEYS / 2 do
     if ttl > 0 and redis.call('PTTL', hash) == -1 then redis.call('PEXPIRE', hash, ttl) end
     if limit > 0 then
       for _, t in ipairs({100, 80}) do
-        if spent * 100 >= limit * t and redis.call('HSETNX', hash, 'alerted:' .. t, now) == 1 and crossed == 0 then crossed = t end
+        if spent * 100 >= limit * t and redis.call('HSETNX', hash, 'alerted:' .. t, now .. ':' .. ARGV[2]) == 1 and crossed == 0 then crossed = t end
       end
     end
   else
     spent = tonumber(redis.call('HGET', hash, 'spent') or '0')
+    local mine = ':' .. ARGV[2]
+    for _, t in ipairs({100, 80}) do
+      local by = redis.call('HGET', hash, 'alerted:' .. t)
+      if by and string.sub(by, -#mine) == mine then
+        crossed = t
+        break
+      end
+    end
   end
   out[#out + 1] = charged
   out[#out + 1] = spent

@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { deletePrefix, testPrefix, testRedis } from '../../test/helpers/test-redis.js';
 import { RateLimitKeys, teamScope } from '../rate-limit/index.js';
+import { raiseBudgetAlerts, type BudgetThresholdEvent } from './budget-alerts.js';
 import { Budgets, type BudgetScope } from './budgets.js';
 
 const redis = testRedis();
@@ -97,6 +98,38 @@ describe('Budgets', () => {
     // A new day is a new period: fresh spend, fresh alerts; a jump past both reports 100 once, never 80.
     const nextDay = NOV_20 + 86_400_000;
     expect(await spend(1.2, nextDay)).toBe(100);
+  });
+
+  it("reports a crossing again when the hold that crossed is settled again, and to no other hold", async () => {
+    const scopes = [teamBudget('alert-replay', 1, 'monthly')];
+    const hold = async () => {
+      const granted = await budgets.reserve(scopes, 0, NOV_20);
+      if (!granted.ok) throw new Error('fits');
+      return granted.hold;
+    };
+    const below = await hold();
+    const crossing = await hold();
+    expect((await budgets.settle(below, 0.5e6, NOV_20)).budgets[0]!.crossed).toBeNull();
+    expect(await budgets.settle(crossing, 0.35e6, NOV_20)).toMatchObject({ applied: true, budgets: [{ crossed: 80 }] });
+    // The worker died before enqueueing the alert: its replay settles the same hold again.
+    expect(await budgets.settle(crossing, 0.35e6, NOV_20)).toMatchObject({ applied: false, budgets: [{ crossed: 80, spentUsd: 0.85 }] });
+    // Neither the hold settled before it nor a later one claims that crossing.
+    expect((await budgets.settle(below, 0.5e6, NOV_20)).budgets[0]!.crossed).toBeNull();
+    expect((await budgets.settle(await hold(), 0.01e6, NOV_20)).budgets[0]!.crossed).toBeNull();
+  });
+
+  it('an alert whose enqueue failed is raised by the replayed settle, and counted once', async () => {
+    const granted = await budgets.reserve([teamBudget('alert-lost', 1, 'monthly')], 0, NOV_20);
+    if (!granted.ok) throw new Error('fits');
+    const delivered: BudgetThresholdEvent[] = [];
+    let counted = 0;
+    const metrics = { budgetAlerts: { inc: () => void counted++ } } as unknown as Parameters<typeof raiseBudgetAlerts>[2];
+    const down = { enqueueBudgetAlert: () => Promise.reject(new Error('Redis connection lost')) };
+    const up = { enqueueBudgetAlert: async (event: BudgetThresholdEvent) => void delivered.push(event) };
+    await expect(raiseBudgetAlerts(await budgets.settle(granted.hold, 0.9e6, NOV_20), down, metrics)).rejects.toThrow('Redis connection lost');
+    await raiseBudgetAlerts(await budgets.settle(granted.hold, 0.9e6, NOV_20), up, metrics);
+    expect(delivered.map((e) => [e.data.team, e.data.threshold])).toEqual([['alert-lost', 80]]);
+    expect(counted).toBe(1);
   });
 
   it('keeps its keys in the rate limiter tag group of the team, with a TTL by period', async () => {

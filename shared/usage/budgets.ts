@@ -51,7 +51,10 @@ export type BudgetAdmission =
   | { ok: true; hold: BudgetHold }
   | { ok: false; scope: string; spentUsd: number; reservedUsd: number; limitUsd: number };
 
-/** One budget after a settle. `crossed` is set the one time its spend passes 80 % or 100 % in a period. */
+/**
+ * One budget after a settle. `crossed` is the 80 % / 100 % threshold this hold's settle crossed (once
+ * per period; reported again when the same hold is settled again, see SETTLE).
+ */
 export interface SettledBudget {
   scope: string;
   /** The period id: `YYYY-MM-DD`, `YYYY-MM` or `total`. */
