@@ -15,6 +15,7 @@ import { runLoad, type LoadResult } from './lib/load.js';
 import { envNumber, isMain, markdownTable, runMeta, writeResults, type RunMeta } from './lib/results.js';
 import { round, wallClockMs } from './lib/stats.js';
 import { BENCH_MODEL, startSwitchyard } from './lib/switchyard.js';
+import { startUpstream } from './lib/upstream.js';
 
 export interface AsyncThroughputOptions {
   durationSeconds: number;
@@ -27,6 +28,12 @@ export interface AsyncThroughputResult {
   meta: RunMeta;
   options: AsyncThroughputOptions;
   submit: LoadResult;
+  /**
+   * The same load against a bare node:http JSON endpoint (the bench upstream: read the body, parse
+   * it, answer a small JSON) in its own process, measured alone just before: what this machine and
+   * load generator allow any Node service, with no Redis and no worker sharing the cores.
+   */
+  httpFloor: LoadResult;
   accepted: number;
   acceptedPerSecond: number;
   /** Jobs that ended while submissions were still arriving, per second of the submit window. */
@@ -53,12 +60,13 @@ export function asyncOptionsFromEnv(): AsyncThroughputOptions {
 
 export async function runAsyncThroughput(options: AsyncThroughputOptions): Promise<AsyncThroughputResult> {
   const meta = await runMeta();
+  const body = JSON.stringify({ request: { model: BENCH_MODEL, messages: [{ role: 'user', content: 'Summarise the benchmark.' }] } });
+  const httpFloor = await measureHttpFloor(body, options);
   const gateway = await startSwitchyard({ kind: 'split', workers: 1 }, { label: 'async', deployment: { concurrency: options.workerConcurrency } });
   const events = await countJobEvents(gateway.prefix);
   try {
     const url = `${gateway.url}/v1/jobs`;
     const headers = { authorization: `Bearer ${gateway.key}` };
-    const body = JSON.stringify({ request: { model: BENCH_MODEL, messages: [{ role: 'user', content: 'Summarise the benchmark.' }] } });
     // Warm up (JIT, connections), then wait for those jobs to end so they do not count.
     const warm = await runLoad({ url, headers, body, connections: 8, durationSeconds: 1 });
     await events.waitFor(warm.requests - warm.non2xx, 30_000);
@@ -83,6 +91,7 @@ export async function runAsyncThroughput(options: AsyncThroughputOptions): Promi
       meta,
       options,
       submit,
+      httpFloor,
       accepted,
       acceptedPerSecond,
       completedPerSecondWhileSubmitting: round(doneWhileSubmitting / submitSeconds, 1),
@@ -99,6 +108,18 @@ export async function runAsyncThroughput(options: AsyncThroughputOptions): Promi
   }
 }
 
+/** The bare node:http reference (see `httpFloor`): warmed up for a second, then the submit load. */
+async function measureHttpFloor(body: string, options: AsyncThroughputOptions): Promise<LoadResult> {
+  const upstream = await startUpstream();
+  try {
+    const url = `${upstream.url}/v1/chat/completions`;
+    await runLoad({ url, body, connections: 8, durationSeconds: 1 });
+    return await runLoad({ url, body, connections: options.connections, durationSeconds: options.durationSeconds });
+  } finally {
+    await upstream.stop();
+  }
+}
+
 export function asyncReport(r: AsyncThroughputResult): string {
   const rows = [
     ['accepted (POST /v1/jobs → 202)', r.accepted, r.acceptedPerSecond, '≥ 3,000', r.goals.acceptedMet ? 'met' : 'missed'],
@@ -111,6 +132,8 @@ export function asyncReport(r: AsyncThroughputResult): string {
     markdownTable(['measure', 'jobs', 'per second', 'goal', ''], rows),
     '',
     `CPU per job: API process ${r.cpuMsPerJob.api} ms, worker process ${r.cpuMsPerJob.worker} ms (2 cores shared with Redis and the load generator).`,
+    '',
+    `For scale, the same load against a bare node:http JSON endpoint (bench/lib/upstream-server.ts, its own process, nothing else running) was answered at ${r.httpFloor.rps}/s in this run: Switchyard accepted ${round((100 * r.acceptedPerSecond) / r.httpFloor.rps, 1)} % of that while its worker completed jobs on the same 2 cores.`,
     '',
     `Submit latency p50 ${r.submit.latency.p50} ms, p99 ${r.submit.latency.p99} ms; backlog drained ${r.drainSeconds} s after the last submit; terminal states ${JSON.stringify(r.terminal)}${r.allCompleted ? '' : ' (NOT all jobs ended within the drain timeout)'}.`,
   ].join('\n');
