@@ -1,4 +1,4 @@
-import type { RequestListener } from 'node:http';
+import type { RequestListener, ServerOptions } from 'node:http';
 import express, { type Router } from 'express';
 import type { Logger } from 'pino';
 import type { Queue } from 'bullmq';
@@ -31,6 +31,7 @@ import { CHAT_COMPLETIONS_PATH, chatCompletionHandler, chatCompletionsRouter } f
 import { healthRouter, type Readiness } from './routes/health.js';
 import { JOBS_PATH, jobsRouter, submitJobHandler } from './routes/jobs.js';
 import { withHotLane } from './hot-lane.js';
+import { expressMessageOptions } from './express-messages.js';
 import { modelsRouter } from './routes/models.js';
 
 export interface AppDeps {
@@ -61,11 +62,16 @@ export interface AppDeps {
   readiness: () => Promise<Readiness>;
 }
 
-/**
- * Builds the HTTP request listener (no `listen`: the entry point or a test does that): the Express
- * app, with the two hot routes also served by the hot lane in front of it.
- */
-export function createApp(deps: AppDeps): RequestListener {
+/** What the API's node:http server is built from: `createServer(serverOptions, listener)`. */
+export interface ApiHttp {
+  /** The Express app, with the two hot routes also served by the hot lane in front of it. */
+  listener: RequestListener;
+  /** Requests and responses born as Express's (see express-messages.ts). */
+  serverOptions: ServerOptions;
+}
+
+/** Builds the API's HTTP request listener and server options (no `listen`: the entry point does that). */
+export function createApp(deps: AppDeps): ApiHttp {
   const chatDeps = { ...deps, syncTimeoutMs: deps.config.server.syncTimeoutMs };
   const jobDeps = { ...deps, maxWaitSeconds: deps.config.server.maxWaitSeconds, allowPrivateWebhooks: deps.config.webhooks.allowPrivate };
   const onError = errorHandler(deps.logger);
@@ -99,11 +105,12 @@ export function createApp(deps: AppDeps): RequestListener {
 
   app.use((req, _res, next) => next(new GatewayError('not_found', `Unknown request URL: ${req.method} ${req.path}.`)));
   app.use(onError);
-  return withHotLane(app, {
+  const listener = withHotLane(app, {
     routes: { [CHAT_COMPLETIONS_PATH]: chatCompletionHandler(chatDeps), [JOBS_PATH]: submitJobHandler(jobDeps) },
     auth: deps.auth,
     metrics: deps.metrics,
     bodyLimitBytes: deps.config.server.bodyLimitBytes,
     onError,
   });
+  return { listener, serverOptions: expressMessageOptions(app) };
 }

@@ -55,10 +55,14 @@ export function withHotLane(app: Express, deps: HotLaneDeps): RequestListener {
   };
 }
 
-/** What `app.handle` does before its router runs: Express's request/response methods and `res.locals`. */
+/**
+ * What `app.handle` does before its router runs: Express's request/response methods and
+ * `res.locals`. The server's objects are born with Express's prototypes (express-messages.ts);
+ * only a server built without them gets its objects' prototypes changed here, the slow way.
+ */
 function asExpress(app: Express, incoming: IncomingMessage, outgoing: ServerResponse): { req: Request; res: Response } {
-  const req = Object.setPrototypeOf(incoming, app.request) as Request;
-  const res = Object.setPrototypeOf(outgoing, app.response) as Response;
+  const req = (Object.getPrototypeOf(incoming) === app.request ? incoming : Object.setPrototypeOf(incoming, app.request)) as Request;
+  const res = (Object.getPrototypeOf(outgoing) === app.response ? outgoing : Object.setPrototypeOf(outgoing, app.response)) as Response;
   req.res = res;
   res.req = req;
   res.locals = Object.create(null) as Response['locals'];

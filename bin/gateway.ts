@@ -172,7 +172,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       });
     });
     const batchApi = options.batches === false ? null : registerBatchApi({ config, batches: config.batches, redis, keys, auth: auth.middleware });
-    const app = createApp({
+    const api = createApp({
       config,
       adminKey,
       logger,
@@ -220,7 +220,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         return { ready: Object.values(checks).every(Boolean), checks, details };
       },
     });
-    const server: Server = createServer(app).listen(config.server.port, config.server.host);
+    const server: Server = createServer(api.serverOptions, api.listener).listen(config.server.port, config.server.host);
     const http = trackForDrain(server);
     await once(server, 'listening');
     server.keepAliveTimeout = 65_000;
