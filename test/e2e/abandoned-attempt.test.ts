@@ -21,8 +21,8 @@ describe('attempts BullMQ gives up on', () => {
     for (const close of closers.splice(0).reverse()) await close();
   });
 
-  /** Queues one job with no worker running, lets `tamper` change its BullMQ job hash, then starts a worker and waits for the job's end. */
-  async function runTampered(tamper: (redis: ReturnType<typeof testRedis>, bullKey: string) => Promise<void>) {
+  /** An API with no worker and one queued job: what the scenarios start from. */
+  async function queueOneJob() {
     const redis = testRedis();
     closers.push(() => redis.quit());
     const config = testConfig();
@@ -32,9 +32,13 @@ describe('attempts BullMQ gives up on', () => {
     const submitted = await fetch(`${api.url}/v1/jobs`, { method: 'POST', headers, body: JSON.stringify({ request: { model: 'mock', messages: [{ role: 'user', content: 'hello' }] } }) });
     expect(submitted.status).toBe(202);
     const { id } = (await submitted.json()) as PublicJob;
-
     const queueName = llmQueueName(config.models.mock![0]!.deployment);
-    const prefix = new RedisKeys(config.redis.keyPrefix).bullPrefix(queueName);
+    return { redis, config, api, headers, id, queueName, prefix: new RedisKeys(config.redis.keyPrefix).bullPrefix(queueName) };
+  }
+
+  /** Queues one job with no worker running, lets `tamper` change its BullMQ job hash, then starts a worker and waits for the job's end. */
+  async function runTampered(tamper: (redis: ReturnType<typeof testRedis>, bullKey: string) => Promise<void>) {
+    const { redis, config, api, headers, id, queueName, prefix } = await queueOneJob();
     const bullKey = `${prefix}:${queueName}:${id}-1`;
     expect(JSON.parse((await redis.hget(bullKey, 'data')) ?? 'null')).toMatchObject({ jobId: id, seq: 1 });
     await tamper(redis, bullKey);
@@ -72,18 +76,8 @@ describe('attempts BullMQ gives up on', () => {
   }, 30_000);
 
   it('a record left running when its attempt failed (the failing worker could not end it) is ended by the next worker to start', async () => {
-    const redis = testRedis();
-    closers.push(() => redis.quit());
-    const config = testConfig();
-    const api = await startTestGateway(config, { roles: { api: true, worker: false } });
-    closers.push(() => api.close());
-    const headers = { authorization: `Bearer ${(await api.createKey('team-orphan')).key}`, 'content-type': 'application/json' };
-    const submitted = await fetch(`${api.url}/v1/jobs`, { method: 'POST', headers, body: JSON.stringify({ request: { model: 'mock', messages: [{ role: 'user', content: 'hello' }] } }) });
-    const { id } = (await submitted.json()) as PublicJob;
-
+    const { redis, config, api, headers, id, queueName, prefix } = await queueOneJob();
     // A worker that fails the attempt and dies before it can touch the record: plain BullMQ, no handler.
-    const queueName = llmQueueName(config.models.mock![0]!.deployment);
-    const prefix = new RedisKeys(config.redis.keyPrefix).bullPrefix(queueName);
     const doomed = new Worker(queueName, () => Promise.reject(new UnrecoverableError('Redis went away mid-attempt')), { connection: redis.duplicate(), prefix });
     const [failedJob] = (await once(doomed, 'failed')) as [{ id: string }];
     expect(failedJob.id).toBe(`${id}-1`);
