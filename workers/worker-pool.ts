@@ -78,8 +78,10 @@ export class WorkerPool {
     const reap = (): void => {
       void this.deps.pacing.reapExpired().catch(() => undefined);
       void sweepAbandonedAttempts(this.deps, deployments).then(
-        (failed) => failed > 0 && logger.warn({ failed }, 'failed the jobs of abandoned attempts'),
-        (err: unknown) => logger.error({ err: { message: err instanceof Error ? err.message : String(err) } }, 'sweeping abandoned attempts failed'),
+        (failed) => {
+          if (failed > 0) logger.warn({ failed }, 'failed the jobs of abandoned attempts');
+        },
+        (err: unknown) => logger.error({ err: messageOf(err) }, 'sweeping abandoned attempts failed'),
       );
     };
     reap();
@@ -139,8 +141,13 @@ export class WorkerPool {
       this.deps.logger.error({ err: { message: err.message }, queue: name, bullJob: job.id, final }, 'attempt processing failed');
       if (!final) return;
       void failAbandonedAttempt(this.deps, job).catch((failure: unknown) =>
-        this.deps.logger.error({ err: { message: failure instanceof Error ? failure.message : String(failure) }, bullJob: job.id }, 'could not fail the job of an abandoned attempt'),
+        this.deps.logger.error({ err: messageOf(failure), bullJob: job.id }, 'could not fail the job of an abandoned attempt'),
       );
     });
   }
+}
+
+/** An error as logged: its message only (never a stack, which may carry request data). */
+function messageOf(err: unknown): { message: string } {
+  return { message: err instanceof Error ? err.message : String(err) };
 }

@@ -102,8 +102,10 @@ export async function raiseBudgetAlerts(
   nowMs = Date.now(),
 ): Promise<BudgetThresholdEvent[]> {
   const events = budgetThresholdEvents(settlement, nowMs);
+  // A replayed settle raises its crossings again for delivery, but they were counted the first time.
+  const firstSettle = settlement?.applied === true;
   for (const event of events) {
-    if (settlement!.applied) metrics.budgetAlerts.inc({ threshold: String(event.data.threshold), scope: event.data.scope });
+    if (firstSettle) metrics.budgetAlerts.inc({ threshold: String(event.data.threshold), scope: event.data.scope });
     await sink.enqueueBudgetAlert(event);
   }
   return events;
