@@ -1,19 +1,21 @@
 /**
  * Overhead: the same closed-loop load (autocannon) straight to a local OpenAI-compatible upstream,
- * through Switchyard (api + worker processes, and `all` in one process) and through Portkey's
- * open-source gateway, at upstream delays 0 and 50 ms and concurrency 1, 16, 64. Cells are
+ * through Switchyard (api + worker processes, and `all` in one process), through Portkey's
+ * open-source gateway, and through the durable-queue floor (lib/queue-floor-server.ts: the least a
+ * Redis queue between two processes adds, with none of a gateway's work), at upstream delays 0 and
+ * 50 ms and concurrency 1, 16, 64. Cells are
  * interleaved (every target at one setting before the next setting) so drifting background load
  * hits all targets alike. Reports added latency over direct (p50/p99), throughput ratios, and
  * Switchyard's figures as ratios to Portkey's.
  *
  * Run alone: npx tsx bench/overhead.ts
  * Parameters (env): BENCH_DURATION_S (5), BENCH_WARMUP_S (1), BENCH_CONCURRENCY ("1,16,64"),
- * BENCH_DELAYS_MS ("0,50"), BENCH_TARGETS (all of direct,switchyard-split,switchyard-all,portkey).
+ * BENCH_DELAYS_MS ("0,50"), BENCH_TARGETS (all of direct,queue-floor,switchyard-split,switchyard-all,portkey).
  */
 import { runLoad, type LoadResult } from './lib/load.js';
 import { envNumber, envNumbers, isMain, markdownTable, runMeta, writeResults, type RunMeta } from './lib/results.js';
 import { ratio, round } from './lib/stats.js';
-import { checkTarget, completionBody, startTarget, TARGET_LABELS, TARGET_NAMES, type Target, type TargetName } from './lib/targets.js';
+import { BASELINE_NAMES, checkTarget, completionBody, startTarget, TARGET_LABELS, TARGET_NAMES, type Target, type TargetName } from './lib/targets.js';
 import { startUpstream } from './lib/upstream.js';
 
 export interface OverheadOptions {
@@ -57,7 +59,8 @@ export interface OverheadResult {
 }
 
 export function overheadOptionsFromEnv(): OverheadOptions {
-  const targets = (process.env.BENCH_TARGETS?.split(',') ?? [...TARGET_NAMES]).filter((t): t is TargetName => (TARGET_NAMES as readonly string[]).includes(t));
+  const known: readonly string[] = [...TARGET_NAMES, ...BASELINE_NAMES];
+  const targets = (process.env.BENCH_TARGETS?.split(',') ?? ['direct', ...BASELINE_NAMES, ...TARGET_NAMES.filter((t) => t !== 'direct')]).filter((t): t is TargetName => known.includes(t));
   return {
     durationSeconds: envNumber('BENCH_DURATION_S', 5),
     warmupSeconds: envNumber('BENCH_WARMUP_S', 1),

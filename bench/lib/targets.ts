@@ -1,8 +1,12 @@
 import { BENCH_MODEL, startSwitchyard, type RunningSwitchyard, type Topology } from './switchyard.js';
 import { startPortkey } from './portkey.js';
+import { startQueueFloor } from './queue-floor.js';
 import type { Upstream } from './upstream.js';
 
-/** One thing to send chat completions to: the upstream itself, Switchyard in a topology, or Portkey. */
+/**
+ * One thing to send chat completions to: the upstream itself, the durable-queue baseline
+ * (queue-floor-server.ts), Switchyard in a topology, or Portkey.
+ */
 export interface Target {
   name: TargetName;
   /** Full URL of the chat completions endpoint. */
@@ -13,11 +17,15 @@ export interface Target {
   stop(): Promise<void>;
 }
 
+/** The gateways, and direct: what every benchmark that takes targets runs by default. */
 export const TARGET_NAMES = ['direct', 'switchyard-split', 'switchyard-all', 'portkey'] as const;
-export type TargetName = (typeof TARGET_NAMES)[number];
+/** Baselines only the overhead benchmark runs: plain chat completions, no streaming. */
+export const BASELINE_NAMES = ['queue-floor'] as const;
+export type TargetName = (typeof TARGET_NAMES)[number] | (typeof BASELINE_NAMES)[number];
 
 export const TARGET_LABELS: Record<TargetName, string> = {
   direct: 'direct to upstream',
+  'queue-floor': 'durable-queue floor (baseline)',
   'switchyard-split': 'Switchyard (api + worker processes)',
   'switchyard-all': 'Switchyard (`all`, one process)',
   portkey: 'Portkey OSS gateway',
@@ -44,6 +52,10 @@ export async function startTarget(name: TargetName, upstream: Upstream, options:
   switch (name) {
     case 'direct':
       return { name, endpoint: `${baseURL}/chat/completions`, headers: { authorization: 'Bearer sk-bench' }, pids: {}, stop: async () => {} };
+    case 'queue-floor': {
+      const floor = await startQueueFloor(upstream.url, options.redisUrl);
+      return { name, endpoint: `${floor.url}/v1/chat/completions`, headers: {}, pids: { ...floor.pids }, stop: floor.stop };
+    }
     case 'switchyard-split':
     case 'switchyard-all': {
       const topology: Topology = name === 'switchyard-all' ? { kind: 'all' } : { kind: 'split', workers: 1 };
