@@ -1,8 +1,11 @@
 /**
- * Experiment: what ioredis auto-pipelining would buy on the synchronous path. Two `switchyard all`
- * processes in front of the same upstream, one as shipped and one with auto-pipelining forced on by
- * a preload (below; no code outside bench/ changes), measured in interleaved cells: throughput,
- * latency, CPU and write system calls per request.
+ * Experiment: what fewer Redis socket writes would buy on the synchronous path. Three `switchyard
+ * all` processes in front of the same upstream: as shipped (every ioredis command is its own socket
+ * write), with ioredis auto-pipelining forced on, and with each connection's socket corked at the
+ * first command of a tick and uncorked on the next tick (the commands of one tick leave in one
+ * writev, with no pipeline objects). Both changes are preloads (below; no code outside bench/
+ * changes), measured in interleaved cells: throughput, latency, CPU and write system calls per
+ * request.
  *
  * Run: npx tsx bench/autopipelining-experiment.ts   (BENCH_DURATION_S, default 5)
  */
@@ -33,9 +36,29 @@ Redis.prototype.connect = function (...args) {
 };
 `;
 
-function writePreload(): string {
-  const path = join(mkdtempSync(join(tmpdir(), 'switchyard-autopipelining-')), 'preload.mjs');
-  writeFileSync(path, PRELOAD_SOURCE);
+/** Like PRELOAD_SOURCE, but corks the socket for the rest of the tick at a ready connection's first command. */
+const CORK_PRELOAD_SOURCE = `import { createRequire } from 'node:module';
+const require = createRequire(${JSON.stringify(new URL('../package.json', import.meta.url).pathname)});
+const { Redis } = require('ioredis');
+const corked = new WeakSet();
+const sendCommand = Redis.prototype.sendCommand;
+Redis.prototype.sendCommand = function (...args) {
+  const socket = this.stream;
+  if (socket && this.status === 'ready' && !corked.has(socket)) {
+    corked.add(socket);
+    socket.cork();
+    process.nextTick(() => {
+      corked.delete(socket);
+      socket.uncork();
+    });
+  }
+  return sendCommand.apply(this, args);
+};
+`;
+
+function writePreload(source: string): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'switchyard-socket-writes-')), 'preload.mjs');
+  writeFileSync(path, source);
   return path;
 }
 
@@ -45,7 +68,8 @@ export async function runAutopipeliningExperiment(durationSeconds: number): Prom
   const rows: Array<Record<string, number | string>> = [];
   try {
     variants.push({ label: 'as shipped', target: await startTarget('switchyard-all', upstream) });
-    variants.push({ label: 'auto-pipelining', target: await startTarget('switchyard-all', upstream, { nodeArgs: ['--import', writePreload()] }) });
+    variants.push({ label: 'auto-pipelining', target: await startTarget('switchyard-all', upstream, { nodeArgs: ['--import', writePreload(PRELOAD_SOURCE)] }) });
+    variants.push({ label: 'corked per tick', target: await startTarget('switchyard-all', upstream, { nodeArgs: ['--import', writePreload(CORK_PRELOAD_SOURCE)] }) });
     for (const { target } of variants) for (let i = 0; i < 50; i++) await checkTarget(target);
     for (const connections of [1, 16, 64]) {
       for (const { label, target } of variants) {
