@@ -32,7 +32,18 @@ export async function moveTo(deps: DispatchDeps, record: JobRecord, step: number
 
 export async function failJob(deps: DispatchDeps, record: JobRecord, attempts: AttemptRecord[], error: GatewayError): Promise<void> {
   const { written, record: finished } = await deps.store.finish(record, { status: 'failed', error: error.toData(), attempts });
-  if (written) await afterEnd(deps, finished);
+  await (written ? afterEnd(deps, finished) : afterEndedElsewhere(deps, record.id));
+}
+
+/**
+ * This attempt's FINISH found the job already ended by another hand (a cancel while the call ran,
+ * mostly): makes sure the follow-ups of that end happened, from the record as it stands. The
+ * canceller does them itself, but may have failed half-way, and no queued attempt is left to
+ * replay them; both are idempotent, so doing them twice charges and sends nothing twice.
+ */
+export async function afterEndedElsewhere(deps: DispatchDeps, id: string): Promise<void> {
+  const ended = await deps.store.get(id);
+  if (ended && isTerminal(ended.status)) await Promise.all([settleAndAlert(deps, ended), ensureWebhook(deps, ended)]);
 }
 
 /** What follows a job's end, once: metrics, its key/team reservations settled (raising budget alerts), its webhook. */

@@ -10,7 +10,7 @@ import { RateLimitSignal } from './deployment-pacing.js';
 import { SHUTDOWN } from './inflight-calls.js';
 import { createTraced } from '../../shared/tracing/spans.js';
 import { timeFirstToken } from './time-to-first-token.js';
-import { afterEnd, afterFailure, ensureEnqueued, ensureWebhook, failJob, moveTo, settleAndAlert } from './job-transitions.js';
+import { afterEnd, afterEndedElsewhere, afterFailure, ensureEnqueued, ensureWebhook, failJob, moveTo, settleAndAlert } from './job-transitions.js';
 
 export type { DispatchDeps };
 
@@ -97,7 +97,7 @@ export async function processAttempt(deps: DispatchDeps & AttemptLog, deployment
       recordHealth(null),
       accounted,
     ]);
-    if (written) await Promise.all([afterEnd(deps, finished), storeInCache(deps, finished)]);
+    await (written ? Promise.all([afterEnd(deps, finished), storeInCache(deps, finished)]) : afterEndedElsewhere(deps, record.id));
   } catch (err) {
     if (err instanceof StreamInterrupted) {
       const attempts = [...record.attempts, { ...failedAttempt(record, startedMs, err.error, err.partial.usage), ...(err.usageEstimated ? { usage_estimated: true } : {}) }];
