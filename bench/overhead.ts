@@ -4,8 +4,8 @@
  * open-source gateway, and through the durable-queue floor (lib/queue-floor-server.ts: the least a
  * Redis queue between two processes adds, with none of a gateway's work), at upstream delays 0 and
  * 50 ms and concurrency 1, 16, 64. Cells are interleaved (every target at one setting before the
- * next setting) so drifting background load hits all targets alike. Reports added latency over direct (p50/p99), throughput ratios, and
- * Switchyard's figures as ratios to Portkey's.
+ * next setting) so drifting background load hits all targets alike. Reports added latency over
+ * direct (p50/p99), throughput ratios, and Switchyard's figures as ratios to Portkey's.
  *
  * Run alone: npx tsx bench/overhead.ts
  * Parameters (env): BENCH_DURATION_S (5), BENCH_WARMUP_S (1), BENCH_CONCURRENCY ("1,16,64"),

@@ -54,7 +54,7 @@ export async function startTarget(name: TargetName, upstream: Upstream, options:
       return { name, endpoint: `${baseURL}/chat/completions`, headers: { authorization: 'Bearer sk-bench' }, pids: {}, stop: async () => {} };
     case 'queue-floor': {
       const floor = await startQueueFloor(upstream.url, options.redisUrl);
-      return { name, endpoint: `${floor.url}/v1/chat/completions`, headers: {}, pids: { ...floor.pids }, stop: floor.stop };
+      return { name, endpoint: `${floor.url}/v1/chat/completions`, headers: {}, pids: floor.pids, stop: floor.stop };
     }
     case 'switchyard-split':
     case 'switchyard-all': {

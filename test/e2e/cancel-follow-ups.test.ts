@@ -65,6 +65,7 @@ describe('a cancel whose follow-ups fail', () => {
   beforeAll(async () => {
     receiver = await startWebhookReceiver();
     api = await startTestGateway(config, { roles: { api: true, worker: false } });
+    client = api.client((await api.createKey('team-cancel')).key);
   });
   afterAll(async () => {
     await worker?.close();
@@ -75,7 +76,6 @@ describe('a cancel whose follow-ups fail', () => {
   });
 
   it('leaves a queued attempt queued, and the worker that takes it sends the job.cancelled webhook', async () => {
-    client = api.client((await api.createKey('team-cancel')).key);
     const job = await submit('mock', 'never run');
     const attempt = bullJobId(job.id, 1);
     // Queued (BullMQ keeps prioritized jobs in their own state).

@@ -43,17 +43,22 @@ export async function failJob(deps: DispatchDeps, record: JobRecord, attempts: A
  */
 export async function afterEndedElsewhere(deps: DispatchDeps, id: string): Promise<void> {
   const ended = await deps.store.get(id);
-  if (ended && isTerminal(ended.status)) await Promise.all([settleAndAlert(deps, ended), ensureWebhook(deps, ended)]);
+  if (ended && isTerminal(ended.status)) await settleAndNotify(deps, ended);
 }
 
 /** What follows a job's end, once: metrics, its key/team reservations settled (raising budget alerts), its webhook. */
 export async function afterEnd(deps: DispatchDeps, record: JobRecord): Promise<void> {
   countJob(deps, record);
+  await settleAndNotify(deps, record);
+}
+
+/** An ended job's idempotent follow-ups: its reservations settled (raising budget alerts) and its webhook enqueued. */
+export async function settleAndNotify(deps: DispatchDeps, record: JobRecord): Promise<void> {
   await Promise.all([settleAndAlert(deps, record), ensureWebhook(deps, record)]);
 }
 
 /** Settles an ended job's key/team reservations (idempotent) and raises the budget alerts that settle crossed. */
-export async function settleAndAlert(deps: DispatchDeps, record: JobRecord): Promise<void> {
+async function settleAndAlert(deps: DispatchDeps, record: JobRecord): Promise<void> {
   await raiseBudgetAlerts(await deps.settler.settle(record), deps.webhooks, deps.metrics);
 }
 
@@ -79,7 +84,7 @@ export function countJob(deps: DispatchDeps, record: JobRecord): void {
   deps.metrics.jobs.inc({ status: record.status, model: record.model, deployment: record.attempts.at(-1)?.deployment ?? 'none', team: record.team });
 }
 
-export async function ensureWebhook(deps: DispatchDeps, record: JobRecord): Promise<void> {
+async function ensureWebhook(deps: DispatchDeps, record: JobRecord): Promise<void> {
   if (!record.webhook || !isTerminal(record.status)) return;
   await deps.webhooks.enqueue({ v: 1, jobId: record.id, type: `job.${record.status as 'succeeded' | 'failed' | 'cancelled'}`, keyId: record.keyId });
 }

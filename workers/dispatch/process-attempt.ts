@@ -10,7 +10,7 @@ import { RateLimitSignal } from './deployment-pacing.js';
 import { SHUTDOWN } from './inflight-calls.js';
 import { createTraced } from '../../shared/tracing/spans.js';
 import { timeFirstToken } from './time-to-first-token.js';
-import { afterEnd, afterEndedElsewhere, afterFailure, ensureEnqueued, ensureWebhook, failJob, moveTo, settleAndAlert } from './job-transitions.js';
+import { afterEnd, afterEndedElsewhere, afterFailure, ensureEnqueued, failJob, moveTo, settleAndNotify } from './job-transitions.js';
 
 export type { DispatchDeps };
 
@@ -39,7 +39,7 @@ export async function processAttempt(deps: DispatchDeps & AttemptLog, deployment
     // A replay of a finished job: make sure what followed its end (webhook, accounting, the settle of
     // its admission holds — idempotent, so a worker that died right after FINISH leaves no orphan) happened.
     if (outcome === 'terminal' && record) {
-      await Promise.all([ensureWebhook(deps, record), deps.accountant.recordAttempts(record), settleAndAlert(deps, record)]);
+      await Promise.all([settleAndNotify(deps, record), deps.accountant.recordAttempts(record)]);
       return;
     }
     if (outcome === 'stale' && record) return ensureEnqueued(deps, record, 0);
