@@ -62,4 +62,9 @@ describe('areaOf', () => {
     expect(areaOf('file:///repo/node_modules/@bull-board/api/dist/x.js', 'f', ROOT)).toBe('@bull-board/api');
     expect(areaOf('node:internal/http', 'f', ROOT)).toBe('node internals');
   });
+
+  it('puts a compiled module in the folder of its source', () => {
+    expect(areaOf('file:///repo/dist/workers/dispatch/process-attempt.js', 'f', ROOT)).toBe('switchyard workers/');
+    expect(areaOf('file:///repo/workers/dispatch/process-attempt.ts', 'f', ROOT)).toBe('switchyard workers/');
+  });
 });

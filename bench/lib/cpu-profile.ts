@@ -44,14 +44,17 @@ export function parseCpuProfile(json: string): CpuProfile {
   return profileSchema.parse(JSON.parse(json));
 }
 
-/** Where a frame's code lives: `(gc)`-style pseudo frames, `node:` internals, a package, or our folder. */
+/**
+ * Where a frame's code lives: `(gc)`-style pseudo frames, `node:` internals, a package, or our
+ * folder (the same for the sources and their build in dist/).
+ */
 export function areaOf(url: string, functionName: string, root: string): string {
   if (url === '') return functionName.startsWith('(') ? functionName : '(native / builtins)';
   if (url.startsWith('node:')) return 'node internals';
   const path = url.replace(/^file:\/\//, '');
   const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path);
   if (pkg) return pkg[1]!;
-  if (path.startsWith(root)) return `switchyard ${path.slice(root.length).split('/')[0]}/`;
+  if (path.startsWith(root)) return `switchyard ${path.slice(root.length).replace(/^dist\//, '').split('/')[0]}/`;
   return 'other';
 }
 

@@ -4,7 +4,9 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Redis } from 'ioredis';
+import type { RoleRuntime } from '../../test/helpers/spawn-role.js';
 import { TEST_REDIS_URL } from '../../test/helpers/test-redis.js';
+import { benchRuntime } from './switchyard.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const RESULTS_DIR = join(ROOT, 'bench/results');
@@ -21,6 +23,8 @@ export interface RunMeta {
   redis: string;
   switchyard: string;
   commit: string;
+  /** How the Switchyard processes ran (see `benchRuntime`); absent in results from before it was recorded (tsx). */
+  runtime?: RoleRuntime;
 }
 
 function packageVersion(): string {
@@ -60,6 +64,7 @@ export async function runMeta(): Promise<RunMeta> {
     redis: await redisVersion(),
     switchyard: packageVersion(),
     commit: gitCommit(),
+    runtime: benchRuntime(),
   };
 }
 

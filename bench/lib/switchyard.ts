@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { SwitchyardConfigInput } from '../../shared/config/config-schema.js';
-import { spawnRole, type RoleProcess } from '../../test/helpers/spawn-role.js';
+import { ensureCompiledBuild } from '../../test/helpers/compiled-build.js';
+import { spawnRole, type RoleProcess, type RoleRuntime } from '../../test/helpers/spawn-role.js';
 import { Redis } from 'ioredis';
 import { deletePrefix, TEST_REDIS_URL } from '../../test/helpers/test-redis.js';
 
@@ -23,6 +24,16 @@ export interface RunningSwitchyard {
   workers: RoleProcess[];
   /** Stops every process, then deletes every Redis key of the run's prefix. */
   stop(): Promise<void>;
+}
+
+/**
+ * How the benchmarks run Switchyard: compiled, as the Docker image runs it (the default), or from
+ * the sources under tsx with BENCH_RUNTIME=tsx (as `npm start` does).
+ */
+export function benchRuntime(): RoleRuntime {
+  const value = process.env.BENCH_RUNTIME ?? 'compiled';
+  if (value !== 'compiled' && value !== 'tsx') throw new Error(`BENCH_RUNTIME must be 'compiled' or 'tsx', not '${value}'`);
+  return value;
 }
 
 /** A unique Redis key prefix for one benchmark run. */
@@ -69,6 +80,8 @@ export async function startSwitchyard(
   const redisUrl = options.redisUrl ?? TEST_REDIS_URL;
   const base = benchConfig({ prefix, adminKey, baseURL: options.baseURL, deployment: options.deployment, redisUrl });
   const config = options.configure ? options.configure(base) : base;
+  const runtime = benchRuntime();
+  if (runtime === 'compiled') ensureCompiledBuild();
   const started: RoleProcess[] = [];
   const stopAll = async (): Promise<void> => {
     await Promise.all(started.map((p) => p.stop()));
@@ -80,12 +93,12 @@ export async function startSwitchyard(
     const workers: RoleProcess[] = [];
     if (topology.kind === 'split') {
       for (let i = 0; i < topology.workers; i++) {
-        const worker = await spawnRole('worker', config, {}, options.nodeArgs ?? []);
+        const worker = await spawnRole('worker', config, {}, options.nodeArgs ?? [], runtime);
         started.push(worker);
         workers.push(worker);
       }
     }
-    const api = await spawnRole(topology.kind === 'all' ? 'all' : 'api', config, {}, options.nodeArgs ?? []);
+    const api = await spawnRole(topology.kind === 'all' ? 'all' : 'api', config, {}, options.nodeArgs ?? [], runtime);
     started.push(api);
     const url = /API:\s+(http:\/\/[^\s/]+)\/v1/.exec(api.output())?.[1];
     if (!url) throw new Error(`could not find the API URL in:\n${api.output()}`);

@@ -18,6 +18,12 @@ export interface RoleProcess {
 }
 
 /**
+ * How a role runs: from the TypeScript sources under tsx (as `npm start` does), or from the
+ * compiled `dist/` with NODE_ENV=production (as the Docker image does; `npm run build` first).
+ */
+export type RoleRuntime = 'tsx' | 'compiled';
+
+/**
  * Runs `switchyard <role>` as a separate OS process with the given config (written to a temp YAML
  * file), resolving once it prints its start-up line.
  */
@@ -26,13 +32,16 @@ export async function spawnRole(
   config: SwitchyardConfigInput,
   env: Record<string, string> = {},
   nodeArgs: string[] = [],
+  runtime: RoleRuntime = 'tsx',
 ): Promise<RoleProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'switchyard-'));
   const path = join(dir, 'switchyard.yaml');
   writeFileSync(path, stringify(config));
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', join(ROOT, 'bin/switchyard.ts'), role], {
+  const entry = runtime === 'compiled' ? [join(ROOT, 'dist/bin/switchyard.js')] : ['--import', 'tsx', join(ROOT, 'bin/switchyard.ts')];
+  const runtimeEnv = runtime === 'compiled' ? { NODE_ENV: 'production' } : {};
+  const child = spawn(process.execPath, [...nodeArgs, ...entry, role], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', SWITCHYARD_CONFIG: path, ...env },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', SWITCHYARD_CONFIG: path, ...runtimeEnv, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
