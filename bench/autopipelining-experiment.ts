@@ -7,14 +7,16 @@
  * changes), measured in interleaved cells: throughput, latency, CPU and write system calls per
  * request.
  *
- * Run: npx tsx bench/autopipelining-experiment.ts   (BENCH_DURATION_S, default 5)
+ * Run: npx tsx bench/autopipelining-experiment.ts
+ * Parameters (env): BENCH_DURATION_S (5), BENCH_CONCURRENCY ("1,16,64"), BENCH_DELAY_MS (upstream
+ * delay, 0; at 50 ms replies arrive spread out, so fewer commands share a tick).
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runLoad } from './lib/load.js';
 import { cpuSplitMs, syscalls } from './lib/proc-stats.js';
-import { envNumber, isMain, markdownTable, runMeta, writeResults } from './lib/results.js';
+import { envNumber, envNumbers, isMain, markdownTable, runMeta, writeResults } from './lib/results.js';
 import { round } from './lib/stats.js';
 import { checkTarget, completionBody, startTarget, type Target } from './lib/targets.js';
 import { startUpstream } from './lib/upstream.js';
@@ -62,8 +64,8 @@ function writePreload(source: string): string {
   return path;
 }
 
-export async function runAutopipeliningExperiment(durationSeconds: number): Promise<{ rows: Array<Record<string, number | string>> }> {
-  const upstream = await startUpstream();
+export async function runAutopipeliningExperiment(durationSeconds: number, concurrency: number[], delayMs: number): Promise<{ rows: Array<Record<string, number | string>> }> {
+  const upstream = await startUpstream({ delayMs });
   const variants: Array<{ label: string; target: Target }> = [];
   const rows: Array<Record<string, number | string>> = [];
   try {
@@ -71,7 +73,7 @@ export async function runAutopipeliningExperiment(durationSeconds: number): Prom
     variants.push({ label: 'auto-pipelining', target: await startTarget('switchyard-all', upstream, { nodeArgs: ['--import', writePreload(PRELOAD_SOURCE)] }) });
     variants.push({ label: 'corked per tick', target: await startTarget('switchyard-all', upstream, { nodeArgs: ['--import', writePreload(CORK_PRELOAD_SOURCE)] }) });
     for (const { target } of variants) for (let i = 0; i < 50; i++) await checkTarget(target);
-    for (const connections of [1, 16, 64]) {
+    for (const connections of concurrency) {
       for (const { label, target } of variants) {
         const pid = target.pids.all!;
         await runLoad({ url: target.endpoint, headers: target.headers, body: completionBody(), connections, durationSeconds: 1 });
@@ -80,6 +82,7 @@ export async function runAutopipeliningExperiment(durationSeconds: number): Prom
         const load = await runLoad({ url: target.endpoint, headers: target.headers, body: completionBody(), connections, durationSeconds });
         rows.push({
           variant: label,
+          delayMs,
           c: connections,
           rps: load.rps,
           p50: load.latency.p50,
@@ -101,9 +104,9 @@ export async function runAutopipeliningExperiment(durationSeconds: number): Prom
 
 if (isMain(import.meta.url)) {
   const meta = await runMeta();
-  const result = await runAutopipeliningExperiment(envNumber('BENCH_DURATION_S', 5));
+  const result = await runAutopipeliningExperiment(envNumber('BENCH_DURATION_S', 5), envNumbers('BENCH_CONCURRENCY', [1, 16, 64]), envNumber('BENCH_DELAY_MS', 0));
   writeResults('autopipelining-experiment', { meta, ...result });
-  const header = ['variant', 'c', 'req/s', 'p50 ms', 'p99 ms', 'user CPU ms / request', 'system CPU ms / request', 'write syscalls / request', 'errors'];
+  const header = ['variant', 'upstream delay ms', 'c', 'req/s', 'p50 ms', 'p99 ms', 'user CPU ms / request', 'system CPU ms / request', 'write syscalls / request', 'errors'];
   process.stdout.write(`${markdownTable(header, result.rows.map((r) => Object.values(r)))}\n`);
   process.exit(0);
 }
