@@ -8,6 +8,8 @@
 #
 # Each commit is checked out in a temporary worktree sharing this checkout's node_modules; results
 # files are written inside those worktrees, not here. Env variables pass through to the benchmark.
+# Commits before c21f0b9 always run Switchyard under tsx; against one of those, pass BENCH_RUNTIME=tsx
+# so both sides run the same way.
 set -euo pipefail
 base=${1:?base commit}; head=${2:?head commit}; script=${3:?bench script}; rounds=${4:-3}
 root=$(cd "$(dirname "$0")/.." && pwd)
