@@ -4,8 +4,8 @@ import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureCompiledBuild } from '../helpers/compiled-build.js';
 import { spawnRole, type RoleProcess } from '../helpers/spawn-role.js';
-import { TEST_ADMIN_KEY } from '../helpers/test-gateway.js';
-import { deletePrefix, testPrefix, testRedis, TEST_REDIS_URL } from '../helpers/test-redis.js';
+import { testConfig, TEST_ADMIN_KEY } from '../helpers/test-gateway.js';
+import { deletePrefix, testPrefix, testRedis } from '../helpers/test-redis.js';
 import { apiUrlOf } from './role-output.js';
 
 /**
@@ -75,22 +75,16 @@ describe('the compiled build (what the Docker image runs)', () => {
   });
 
   describe('`node dist/bin/switchyard.js all` with NODE_ENV=production', () => {
-    const prefix = testPrefix('compiled');
+    const config = testConfig({}, testPrefix('compiled'));
     let role: RoleProcess;
 
     beforeAll(async () => {
-      role = await spawnRole('all', {
-        server: { port: 0, host: '127.0.0.1', adminKey: TEST_ADMIN_KEY, logLevel: 'warn' },
-        redis: { url: TEST_REDIS_URL, keyPrefix: prefix },
-        deployments: { local: { provider: 'mock' } },
-        models: { mock: [{ deployment: 'local', model: 'mock-1' }] },
-        cache: { exact: { enabled: false }, semantic: { enabled: false } },
-      }, {}, [], 'compiled');
+      role = await spawnRole('all', config, {}, [], 'compiled');
     });
     afterAll(async () => {
       await role?.stop();
       const redis = testRedis();
-      await deletePrefix(redis, prefix);
+      await deletePrefix(redis, config.redis.keyPrefix);
       await redis.quit();
     });
 
