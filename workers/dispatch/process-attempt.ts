@@ -88,14 +88,16 @@ export async function processAttempt(deps: DispatchDeps & AttemptLog, deployment
     const attempt: AttemptRecord = { ...attemptBase(record, startedMs), status: 'succeeded', error: null, usage: completion.usage ?? null };
     countAttempt(deps, record, attempt);
     const attempts = [...record.attempts, attempt];
-    // Accounting is sent before FINISH on the same connection, so usage is in the ledger by the
-    // time the client has its answer.
+    // Accounting and the bucket's settle are sent before FINISH on the same connection, so by the
+    // time the client has its answer its usage is in the ledger and the deployment's TPM bucket
+    // holds the real tokens, not the estimate (a next request of that client sees them).
     const accounted = deps.accountant.recordAttempts(record, attempts);
+    const settled = deps.pacing.settle(reservation, completion.usage);
     const [{ written, record: finished }] = await Promise.all([
       deps.store.finish(record, { status: 'succeeded', result: completion, attempts }),
-      deps.pacing.settle(reservation, completion.usage),
-      recordHealth(null),
       accounted,
+      settled,
+      recordHealth(null),
     ]);
     await (written ? Promise.all([afterEnd(deps, finished), storeInCache(deps, finished)]) : afterEndedElsewhere(deps, record.id));
   } catch (err) {
