@@ -1,8 +1,8 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureCompiledBuild } from '../helpers/compiled-build.js';
+import { DIST, ensureCompiledBuild, filesUnder } from '../helpers/compiled-build.js';
 import { spawnRole, type RoleProcess } from '../helpers/spawn-role.js';
 import { testConfig, TEST_ADMIN_KEY } from '../helpers/test-gateway.js';
 import { deletePrefix, testPrefix, testRedis } from '../helpers/test-redis.js';
@@ -16,7 +16,6 @@ import { apiUrlOf } from './role-output.js';
  */
 
 const ROOT = new URL('../../', import.meta.url).pathname;
-const DIST = join(ROOT, 'dist');
 
 /** Module specifiers of a compiled ES module: static and dynamic imports, re-exports, and `require`/`require.resolve`. */
 const SPECIFIER = /\b(?:import|export)\s[^'"`;]*?\bfrom\s*['"]([^'"]+)['"]|\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)|^\s*import\s*['"]([^'"]+)['"]|\brequire(?:\.resolve)?\(\s*['"]([^'"]+)['"]\s*\)/gm;
@@ -30,14 +29,6 @@ function packageOf(specifier: string): string | null {
   if (specifier.startsWith('.') || specifier.startsWith('/') || specifier.startsWith('node:') || builtinModules.includes(specifier)) return null;
   const parts = specifier.split('/');
   return specifier.startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0]!;
-}
-
-function compiledModules(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) return compiledModules(path);
-    return entry.name.endsWith('.js') ? [path] : [];
-  });
 }
 
 describe('the compiled build (what the Docker image runs)', () => {
@@ -57,7 +48,7 @@ describe('the compiled build (what the Docker image runs)', () => {
 
   it('imports only production dependencies and Node built-ins (the runtime stage installs nothing else)', () => {
     const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
-    const modules = compiledModules(DIST);
+    const modules = filesUnder(DIST).filter((path) => path.endsWith('.js'));
     expect(modules.length).toBeGreaterThan(50);
     const outside: string[] = [];
     const used = new Set<string>();

@@ -1,31 +1,33 @@
 import { execFileSync } from 'node:child_process';
-import { readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
-
-/** The sources `npm run build` compiles into dist/, and the files that change how. */
-const SOURCE_DIRS = ['api', 'workers', 'shared', 'bin'];
-const BUILD_INPUTS = ['tsconfig.json', 'tsconfig.build.json', 'package-lock.json'];
+export const DIST = join(ROOT, 'dist');
+const BUILD_CONFIG = 'tsconfig.build.json';
+/** Files that change what the build emits, besides the sources. */
+const BUILD_INPUTS = ['tsconfig.json', BUILD_CONFIG, 'package-lock.json'];
 /** Written after a build by this helper; a `dist/` without it (or older than a source) is rebuilt. */
-const STAMP = join(ROOT, 'dist/.build-stamp');
+const STAMP = join(DIST, '.build-stamp');
 
-function newestSourceMs(): number {
-  let newest = Math.max(...BUILD_INPUTS.map((file) => statSync(join(ROOT, file)).mtimeMs));
-  const walk = (dir: string): void => {
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      const path = join(dir, entry.name);
-      if (entry.isDirectory()) walk(path);
-      else if (entry.name.endsWith('.ts') && !/\.(test|bench)\.ts$/.test(entry.name)) newest = Math.max(newest, statSync(path).mtimeMs);
-    }
-  };
-  for (const dir of SOURCE_DIRS) walk(join(ROOT, dir));
-  return newest;
+/** Every file under `dir`, recursively. */
+export function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    return entry.isDirectory() ? filesUnder(path) : [path];
+  });
 }
 
-function stampMs(): number {
+/** The sources the build compiles, as tsconfig.build.json says: its `include` folders minus its `**\/*<suffix>` excludes. */
+function buildSources(): string[] {
+  const { include, exclude } = JSON.parse(readFileSync(join(ROOT, BUILD_CONFIG), 'utf8')) as { include: string[]; exclude: string[] };
+  const excludedSuffixes = exclude.map((pattern) => pattern.replace(/^\*\*\/\*/, ''));
+  return include.flatMap((dir) => filesUnder(join(ROOT, dir))).filter((path) => path.endsWith('.ts') && !excludedSuffixes.some((suffix) => path.endsWith(suffix)));
+}
+
+function mtimeMs(path: string): number {
   try {
-    return statSync(STAMP).mtimeMs;
+    return statSync(path).mtimeMs;
   } catch {
     return -Infinity;
   }
@@ -38,8 +40,9 @@ function stampMs(): number {
  * About 10 s when it builds.
  */
 export function ensureCompiledBuild(): void {
-  if (stampMs() >= newestSourceMs()) return;
-  rmSync(join(ROOT, 'dist'), { recursive: true, force: true });
-  execFileSync(join(ROOT, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
+  const newest = Math.max(...[...BUILD_INPUTS.map((file) => join(ROOT, file)), ...buildSources()].map(mtimeMs));
+  if (mtimeMs(STAMP) >= newest) return;
+  rmSync(DIST, { recursive: true, force: true });
+  execFileSync(join(ROOT, 'node_modules/.bin/tsc'), ['-p', BUILD_CONFIG], { cwd: ROOT, stdio: 'inherit' });
   writeFileSync(STAMP, `${new Date().toISOString()}\n`);
 }
