@@ -8,7 +8,7 @@
  * summary is written to bench/results/profile.json.
  *
  * Run alone: npx tsx bench/profile.ts
- * Parameters (env): BENCH_PROFILE_S (10), BENCH_PROFILE_CONNECTIONS (16), BENCH_PROFILE_TARGETS
+ * Parameters (env): BENCH_PROFILE_S (10), BENCH_PROFILE_CONNECTIONS (16), BENCH_PROFILE_DELAY_MS (0, the upstream's delay), BENCH_PROFILE_TARGETS
  * ("switchyard-all,switchyard-split,portkey"), BENCH_PROFILE_PATH (`sync`; `async` profiles
  * `POST /v1/jobs` instead, Switchyard only, and writes bench/results/profile-async.json).
  */
@@ -27,6 +27,8 @@ import { startUpstream } from './lib/upstream.js';
 export interface ProfileOptions {
   seconds: number;
   connections: number;
+  /** The upstream's answer delay, ms. */
+  delayMs: number;
   targets: TargetName[];
   /** `sync`: chat completions answered in the request; `async`: jobs submitted with POST /v1/jobs (202), which only Switchyard has. */
   path: 'sync' | 'async';
@@ -97,6 +99,7 @@ export function profileOptionsFromEnv(): ProfileOptions {
   return {
     seconds: envNumber('BENCH_PROFILE_S', 10),
     connections: envNumber('BENCH_PROFILE_CONNECTIONS', 16),
+    delayMs: envNumber('BENCH_PROFILE_DELAY_MS', 0),
     targets: path === 'async' ? targets.filter((t) => t !== 'portkey') : targets,
     path,
   };
@@ -105,7 +108,7 @@ export function profileOptionsFromEnv(): ProfileOptions {
 export async function runProfile(options: ProfileOptions): Promise<ProfileResult> {
   const meta = await runMeta();
   const dir = mkdtempSync(join(tmpdir(), 'switchyard-prof-'));
-  const upstream = await startUpstream();
+  const upstream = await startUpstream({ delayMs: options.delayMs });
   const loads: ProfileResult['loads'] = [];
   const processes: ProcessProfile[] = [];
   const redisCosts: RedisCost[] = [];
@@ -178,7 +181,7 @@ const table = (rowsIn: ProfileRow[], limit: number): string =>
 
 export function profileReport(r: ProfileResult, limit = 15): string {
   const parts = [
-    `Load: ${r.options.path === 'async' ? 'POST /v1/jobs (async submits)' : 'synchronous chat completions'}, c=${r.options.connections}, 0 ms upstream, ${r.options.seconds} s, each process under \`node --cpu-prof\`.`,
+    `Load: ${r.options.path === 'async' ? 'POST /v1/jobs (async submits)' : 'synchronous chat completions'}, c=${r.options.connections}, ${r.options.delayMs ?? 0} ms upstream, ${r.options.seconds} s, each process under \`node --cpu-prof\`.`,
     '',
     markdownTable(
       ['gateway', 'process', 'req/s (profiled)', 'CPU ms / request', 'read syscalls / request', 'write syscalls / request'],

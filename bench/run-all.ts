@@ -19,6 +19,7 @@ import { rateLimitReport, type RateLimitResult } from './rate-limit-accuracy.js'
 import { RESULTS_DIR, ROOT, runMeta } from './lib/results.js';
 import { streamReport, type StreamResult } from './stream-latency.js';
 import { vendorFetchReport, type VendorFetchResult } from './vendor-fetch.js';
+import { wakeupReport, type WakeupResult } from './wakeups.js';
 import { webhookReport, type WebhookLatencyResult } from './webhook-latency.js';
 
 interface Bench {
@@ -39,6 +40,13 @@ const BENCHES: Bench[] = [
     timeoutMs: 8 * 60_000,
     quickEnv: { BENCH_DURATION_S: '2', BENCH_WARMUP_S: '1' },
     report: (r) => overheadReport(r as OverheadResult),
+  },
+  {
+    name: 'wakeups',
+    title: 'Wake-ups per request at c=1',
+    timeoutMs: 5 * 60_000,
+    quickEnv: { BENCH_WAKEUPS_S: '2' },
+    report: (r) => wakeupReport(r as WakeupResult),
   },
   {
     name: 'async-throughput',

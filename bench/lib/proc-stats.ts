@@ -30,3 +30,14 @@ export function syscalls(pid: number): { read: number; write: number } {
   const text = readFileSync(`/proc/${pid}/io`, 'utf8');
   return { read: Number(/syscr:\s+(\d+)/.exec(text)?.[1] ?? 0), write: Number(/syscw:\s+(\d+)/.exec(text)?.[1] ?? 0) };
 }
+
+/**
+ * Voluntary context switches of a process's main thread so far (/proc/<pid>/status): each is the
+ * thread going to sleep with nothing to do (an event loop's epoll_wait, Redis's) and being woken
+ * again, so the count over a load is the process's wake-ups.
+ */
+export function voluntarySwitches(pid: number): number {
+  const count = /^voluntary_ctxt_switches:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+  if (count === undefined) throw new Error(`no voluntary_ctxt_switches for pid ${pid}`);
+  return Number(count);
+}
