@@ -129,10 +129,10 @@ export function wakeupReport(r: WakeupResult): string {
       return [
         TARGET_LABELS[c.target],
         c.load.latency.p50,
-        direct && c !== direct ? round(c.load.latency.p50 - direct.load.latency.p50, 3) : null,
+        direct && c !== direct ? round(c.load.latency.p50 - direct.load.latency.p50, 3) : '—',
         gateway.map(([label, n]) => `${label} ${n}`).join(', ') || '—',
-        c.perRequest.redis ?? null,
-        c.perRequest.upstream ?? null,
+        c.perRequest.redis ?? '—',
+        c.perRequest.upstream ?? '—',
         c.totalPerRequest,
       ];
     });
