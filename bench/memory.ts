@@ -11,7 +11,7 @@ import { runLoad, type LoadResult } from './lib/load.js';
 import { rssMiB } from './lib/proc-stats.js';
 import { envNumber, isMain, markdownTable, runMeta, writeResults, type RunMeta } from './lib/results.js';
 import { round } from './lib/stats.js';
-import { checkTarget, completionBody, startTarget, TARGET_LABELS, TARGET_NAMES, type TargetName } from './lib/targets.js';
+import { completionBody, startCheckedTarget, TARGET_LABELS, TARGET_NAMES, type TargetName } from './lib/targets.js';
 import { startUpstream } from './lib/upstream.js';
 
 export interface MemoryOptions {
@@ -51,15 +51,8 @@ export async function runMemory(options: MemoryOptions): Promise<MemoryResult> {
   const unavailable: MemoryResult['unavailable'] = {};
   try {
     for (const name of options.targets) {
-      let target;
-      try {
-        target = await startTarget(name, upstream);
-        for (let i = 0; i < 20; i++) await checkTarget(target);
-      } catch (err) {
-        unavailable[name] = (err as Error).message.split('\n')[0]!.slice(0, 300);
-        await target?.stop();
-        continue;
-      }
+      const target = await startCheckedTarget(name, upstream, unavailable, { bench: 'memory', checks: 20 });
+      if (!target) continue;
       try {
         const pids = Object.entries(target.pids);
         const idle = new Map(pids.map(([label, pid]) => [label, rssMiB(pid)]));

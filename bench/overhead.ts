@@ -14,7 +14,7 @@
 import { runLoad, type LoadResult } from './lib/load.js';
 import { envNumber, envNumbers, isMain, markdownTable, runMeta, writeResults, type RunMeta } from './lib/results.js';
 import { ratio, round } from './lib/stats.js';
-import { BASELINE_NAMES, checkTarget, completionBody, startTarget, TARGET_LABELS, TARGET_NAMES, type Target, type TargetName } from './lib/targets.js';
+import { BASELINE_NAMES, completionBody, startCheckedTarget, TARGET_LABELS, TARGET_NAMES, type Target, type TargetName } from './lib/targets.js';
 import { startUpstream } from './lib/upstream.js';
 
 export interface OverheadOptions {
@@ -77,16 +77,8 @@ export async function runOverhead(options: OverheadOptions): Promise<OverheadRes
   const cells: OverheadCell[] = [];
   try {
     for (const name of options.targets) {
-      let target: Target | undefined;
-      try {
-        target = await startTarget(name, upstream);
-        await checkTarget(target);
-        targets.push(target);
-      } catch (err) {
-        unavailable[name] = (err as Error).message.split('\n')[0]!.slice(0, 300);
-        process.stderr.write(`overhead: ${name} unavailable: ${(err as Error).message}\n`);
-        await target?.stop();
-      }
+      const target = await startCheckedTarget(name, upstream, unavailable, { bench: 'overhead' });
+      if (target) targets.push(target);
     }
     const body = completionBody();
     for (const delayMs of options.delaysMs) {

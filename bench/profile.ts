@@ -21,7 +21,7 @@ import { syscalls } from './lib/proc-stats.js';
 import { runLoad, type LoadResult } from './lib/load.js';
 import { envNumber, isMain, markdownTable, ROOT, runMeta, writeResults, type RunMeta } from './lib/results.js';
 import { round } from './lib/stats.js';
-import { checkTarget, completionBody, startTarget, TARGET_LABELS, TARGET_NAMES, type TargetName } from './lib/targets.js';
+import { completionBody, startCheckedTarget, TARGET_LABELS, TARGET_NAMES, type TargetName } from './lib/targets.js';
 import { startUpstream } from './lib/upstream.js';
 
 export interface ProfileOptions {
@@ -117,15 +117,9 @@ export async function runProfile(options: ProfileOptions): Promise<ProfileResult
     for (const name of options.targets) {
       const profDir = join(dir, name);
       // Switchyard gets a private Redis so its counters hold this gateway's commands only.
-      let redis: PrivateRedis | undefined;
-      let target;
-      try {
-        if (name !== 'portkey') redis = await startPrivateRedis();
-        target = await startTarget(name, upstream, { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profDir}`], redisUrl: redis?.url });
-        for (let i = 0; i < 50; i++) await checkTarget(target);
-      } catch (err) {
-        unavailable[name] = (err as Error).message.split('\n')[0]!.slice(0, 300);
-        await target?.stop();
+      const redis: PrivateRedis | undefined = name === 'portkey' ? undefined : await startPrivateRedis();
+      const target = await startCheckedTarget(name, upstream, unavailable, { bench: 'profile', checks: 50, nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profDir}`], redisUrl: redis?.url });
+      if (!target) {
         await redis?.stop();
         continue;
       }

@@ -13,7 +13,7 @@ import { Agent } from 'node:http';
 import { envNumber, envNumbers, isMain, markdownTable, runMeta, writeResults, type RunMeta } from './lib/results.js';
 import { timeStream, type StreamTiming } from './lib/sse-client.js';
 import { round, summarize, type Summary } from './lib/stats.js';
-import { completionBody, startTarget, TARGET_LABELS, TARGET_NAMES, type Target, type TargetName } from './lib/targets.js';
+import { completionBody, startCheckedTarget, TARGET_LABELS, TARGET_NAMES, type Target, type TargetName } from './lib/targets.js';
 import { startUpstream } from './lib/upstream.js';
 
 export interface StreamOptions {
@@ -91,17 +91,12 @@ export async function runStreamLatency(options: StreamOptions): Promise<StreamRe
   const cells: StreamCell[] = [];
   try {
     for (const name of options.targets) {
-      let target: Target | undefined;
-      try {
-        target = await startTarget(name, upstream);
-        const probe = await measure(target, 1, 1, options.chunks);
+      const check = async (candidate: Target): Promise<void> => {
+        const probe = await measure(candidate, 1, 1, options.chunks);
         if (probe.failed > 0) throw new Error(probe.firstError ?? 'stream failed');
-        targets.push(target);
-      } catch (err) {
-        unavailable[name] = (err as Error).message.split('\n')[0]!.slice(0, 300);
-        process.stderr.write(`stream-latency: ${name} unavailable: ${(err as Error).message}\n`);
-        await target?.stop();
-      }
+      };
+      const target = await startCheckedTarget(name, upstream, unavailable, { bench: 'stream-latency', check });
+      if (target) targets.push(target);
     }
     for (const connections of options.concurrency) {
       for (const target of targets) {

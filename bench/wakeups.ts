@@ -17,7 +17,7 @@ import { runLoad, type LoadResult } from './lib/load.js';
 import { voluntarySwitches } from './lib/proc-stats.js';
 import { envNumber, envNumbers, isMain, markdownTable, runMeta, writeResults, type RunMeta } from './lib/results.js';
 import { round } from './lib/stats.js';
-import { BASELINE_NAMES, checkTarget, completionBody, startTarget, TARGET_LABELS, TARGET_NAMES, type TargetName } from './lib/targets.js';
+import { BASELINE_NAMES, completionBody, startCheckedTarget, TARGET_LABELS, TARGET_NAMES, type TargetName } from './lib/targets.js';
 import { startUpstream } from './lib/upstream.js';
 import { TEST_REDIS_URL } from '../test/helpers/test-redis.js';
 
@@ -80,15 +80,8 @@ export async function runWakeups(options: WakeupOptions): Promise<WakeupResult> 
   const unavailable: WakeupResult['unavailable'] = {};
   try {
     for (const name of options.targets) {
-      let target;
-      try {
-        target = await startTarget(name, upstream);
-        for (let i = 0; i < 50; i++) await checkTarget(target);
-      } catch (err) {
-        unavailable[name] = (err as Error).message.split('\n')[0]!.slice(0, 300);
-        await target?.stop();
-        continue;
-      }
+      const target = await startCheckedTarget(name, upstream, unavailable, { bench: 'wakeups', checks: 50 });
+      if (!target) continue;
       try {
         const pids: Array<[string, number]> = [...Object.entries(target.pids), ['upstream', upstream.pid]];
         if (USES_REDIS.has(name) && redisPid !== undefined) pids.push(['redis', redisPid]);

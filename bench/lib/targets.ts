@@ -68,6 +68,32 @@ export async function startTarget(name: TargetName, upstream: Upstream, options:
   }
 }
 
+/**
+ * Starts a target and proves it works (`check`, by default `checks` chat completions through it).
+ * A target that will not start or answer is stopped, recorded in `unavailable` with the first line
+ * of its error (and logged under `bench`), and undefined comes back: one broken target (Portkey
+ * failing to install, say) leaves the others to be measured.
+ */
+export async function startCheckedTarget(
+  name: TargetName,
+  upstream: Upstream,
+  unavailable: Partial<Record<TargetName, string>>,
+  options: { bench: string; checks?: number; check?: (target: Target) => Promise<void>; nodeArgs?: string[]; redisUrl?: string },
+): Promise<Target | undefined> {
+  let target: Target | undefined;
+  try {
+    target = await startTarget(name, upstream, { nodeArgs: options.nodeArgs, redisUrl: options.redisUrl });
+    if (options.check) await options.check(target);
+    else for (let i = 0; i < (options.checks ?? 1); i++) await checkTarget(target);
+    return target;
+  } catch (err) {
+    unavailable[name] = (err as Error).message.split('\n')[0]!.slice(0, 300);
+    process.stderr.write(`${options.bench}: ${name} unavailable: ${(err as Error).message}\n`);
+    await target?.stop();
+    return undefined;
+  }
+}
+
 /** One request through the target; throws unless it answers 200 (a broken target must not be measured). */
 export async function checkTarget(target: Target, body = completionBody()): Promise<void> {
   const res = await fetch(target.endpoint, { method: 'POST', headers: { 'content-type': 'application/json', ...target.headers }, body });
