@@ -8,9 +8,10 @@
  * summary is written to bench/results/profile.json.
  *
  * Run alone: npx tsx bench/profile.ts
- * Parameters (env): BENCH_PROFILE_S (10), BENCH_PROFILE_CONNECTIONS (16), BENCH_PROFILE_DELAY_MS (0, the upstream's delay), BENCH_PROFILE_TARGETS
- * ("switchyard-all,switchyard-split,portkey"), BENCH_PROFILE_PATH (`sync`; `async` profiles
- * `POST /v1/jobs` instead, Switchyard only, and writes bench/results/profile-async.json).
+ * Parameters (env): BENCH_PROFILE_S (10), BENCH_PROFILE_CONNECTIONS (16), BENCH_PROFILE_DELAY_MS
+ * (0: the upstream's delay), BENCH_PROFILE_TARGETS ("switchyard-all,switchyard-split,portkey"),
+ * BENCH_PROFILE_PATH (`sync`; `async` profiles `POST /v1/jobs` instead, Switchyard only, and
+ * writes bench/results/profile-async.json).
  */
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
