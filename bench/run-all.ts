@@ -19,6 +19,7 @@ import { rateLimitReport, type RateLimitResult } from './rate-limit-accuracy.js'
 import { RESULTS_DIR, ROOT, runMeta } from './lib/results.js';
 import { streamReport, type StreamResult } from './stream-latency.js';
 import { vendorFetchReport, type VendorFetchResult } from './vendor-fetch.js';
+import { timelineReport, type TimelineResult } from './timeline.js';
 import { wakeupReport, type WakeupResult } from './wakeups.js';
 import { webhookReport, type WebhookLatencyResult } from './webhook-latency.js';
 
@@ -47,6 +48,13 @@ const BENCHES: Bench[] = [
     timeoutMs: 5 * 60_000,
     quickEnv: { BENCH_WAKEUPS_S: '2' },
     report: (r) => wakeupReport(r as WakeupResult),
+  },
+  {
+    name: 'timeline',
+    title: 'A lone request step by step',
+    timeoutMs: 5 * 60_000,
+    quickEnv: { BENCH_TIMELINE_REQUESTS: '50', BENCH_TIMELINE_WARMUP_S: '1' },
+    report: (r) => timelineReport(r as TimelineResult),
   },
   {
     name: 'async-throughput',

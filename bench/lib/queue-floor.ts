@@ -16,10 +16,10 @@ export interface RunningQueueFloor {
   stop(): Promise<void>;
 }
 
-/** Starts the durable-queue baseline (queue-floor-server.ts) in front of the upstream at `upstreamUrl`. */
-export async function startQueueFloor(upstreamUrl: string, redisUrl = TEST_REDIS_URL): Promise<RunningQueueFloor> {
+/** Starts the durable-queue baseline (queue-floor-server.ts) in front of the upstream at `upstreamUrl`; `nodeArgs` go to both processes. */
+export async function startQueueFloor(upstreamUrl: string, redisUrl = TEST_REDIS_URL, nodeArgs: string[] = []): Promise<RunningQueueFloor> {
   const prefix = benchPrefix('queue-floor');
-  const args = (role: string, ...rest: string[]): string[] => ['--import', 'tsx', SERVER, role, redisUrl, prefix, ...rest];
+  const args = (role: string, ...rest: string[]): string[] => [...nodeArgs, '--import', 'tsx', SERVER, role, redisUrl, prefix, ...rest];
   const worker = await spawnReady(process.execPath, args('worker', `${upstreamUrl}/v1/chat/completions`), { ready: /queue-floor worker ready/ });
   const api = await spawnReady(process.execPath, args('api'), { ready: /queue-floor api ready (\d+)/ }).catch(async (err: unknown) => {
     await worker.stop();

@@ -53,7 +53,7 @@ export async function startTarget(name: TargetName, upstream: Upstream, options:
     case 'direct':
       return { name, endpoint: `${baseURL}/chat/completions`, headers: { authorization: 'Bearer sk-bench' }, pids: {}, stop: async () => {} };
     case 'queue-floor': {
-      const floor = await startQueueFloor(upstream.url, options.redisUrl);
+      const floor = await startQueueFloor(upstream.url, options.redisUrl, options.nodeArgs);
       return { name, endpoint: `${floor.url}/v1/chat/completions`, headers: {}, pids: floor.pids, stop: floor.stop };
     }
     case 'switchyard-split':
