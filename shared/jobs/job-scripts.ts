@@ -30,7 +30,8 @@ return out
 /**
  * FINISH — records the job's end and notifies waiters, unless it already ended (e.g. cancelled).
  * KEYS[1] job hash. ARGV[1] status, ARGV[2] completed_at, ARGV[3] result JSON or '', ARGV[4] error
- * JSON or '', ARGV[5] attempts JSON, ARGV[6] retention seconds, ARGV[7] channel, ARGV[8] message.
+ * JSON or '', ARGV[5] attempts JSON, ARGV[6] retention seconds, ARGV[7] channel, ARGV[8] message,
+ * ARGV[9] a second channel for the same message, or '' (batch lines: see RedisKeys.batchLineEvents).
  * Returns 1 when written, 0 when the record was missing or already terminal.
  */
 export const FINISH_SCRIPT = `
@@ -39,6 +40,7 @@ if not status or status == 'succeeded' or status == 'failed' or status == 'cance
 redis.call('HSET', KEYS[1], 'status', ARGV[1], 'completed_at', ARGV[2], 'result', ARGV[3], 'error', ARGV[4], 'attempts', ARGV[5])
 redis.call('EXPIRE', KEYS[1], tonumber(ARGV[6]))
 redis.call('PUBLISH', ARGV[7], ARGV[8])
+if ARGV[9] and ARGV[9] ~= '' then redis.call('PUBLISH', ARGV[9], ARGV[8]) end
 return 1
 `;
 
@@ -58,7 +60,7 @@ return 1
 /**
  * CANCEL — cancels a job that has not ended.
  * KEYS[1] job hash. ARGV[1] completed_at, ARGV[2] error JSON, ARGV[3] retention seconds,
- * ARGV[4] channel, ARGV[5] message.
+ * ARGV[4] channel, ARGV[5] message, ARGV[6] a second channel for the same message, or ''.
  * Returns {outcome, previous status}: outcome 'missing', 'terminal' or 'cancelled'.
  */
 export const CANCEL_SCRIPT = `
@@ -68,6 +70,7 @@ if status == 'succeeded' or status == 'failed' or status == 'cancelled' then ret
 redis.call('HSET', KEYS[1], 'status', 'cancelled', 'completed_at', ARGV[1], 'error', ARGV[2])
 redis.call('EXPIRE', KEYS[1], tonumber(ARGV[3]))
 redis.call('PUBLISH', ARGV[4], ARGV[5])
+if ARGV[6] and ARGV[6] ~= '' then redis.call('PUBLISH', ARGV[6], ARGV[5]) end
 return {'cancelled', status}
 `;
 

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { ErrorData } from '../errors/gateway-error.js';
 import type { RedisKeys } from '../redis/redis-keys.js';
+import { parseLineJobId } from '../batches/line-job.js';
 import { ADVANCE_SCRIPT, CANCEL_SCRIPT, FINISH_SCRIPT, START_SCRIPT } from './job-scripts.js';
 import { fromRedisHash, toPublicJob, toRedisHash, type AttemptRecord, type JobRecord, type JobStatus, type PublicJob } from './job-record.js';
 
@@ -82,6 +83,7 @@ export class JobStore {
       String(this.retentionSeconds),
       this.keys.jobEvents(),
       JSON.stringify(event),
+      this.lineEvents(record.id),
     );
     return { written: written === 1, record: finished };
   }
@@ -102,8 +104,17 @@ export class JobStore {
       String(this.retentionSeconds),
       this.keys.jobEvents(),
       JSON.stringify(event),
+      this.lineEvents(id),
     );
     return { outcome: outcome as 'missing' | 'terminal' | 'cancelled', previous };
+  }
+
+  /**
+   * The second channel a job's end is published on, or '': a batch line's own, which worker
+   * processes listen to so that they are not sent every job's result (events:jobs is for the API).
+   */
+  private lineEvents(id: string): string {
+    return parseLineJobId(id) ? this.keys.batchLineEvents() : '';
   }
 }
 

@@ -10,7 +10,9 @@
  * - `<p>:{keys}:key:<id>`           hash: a virtual key's record (no plaintext key; see key-store.ts)
  * - `<p>:{keys}:index`              set: all key ids
  *   (one `{keys}` hash tag: the key store's MULTI transactions touch all three, one cluster slot)
- * - `<p>:events:jobs`               pub/sub channel: job terminal notifications
+ * - `<p>:events:jobs`               pub/sub channel: job terminal notifications (every job)
+ * - `<p>:events:batch-lines`        pub/sub channel: the same notifications for batch line jobs only
+ *                                   (what worker processes listen to: not every job's result)
  * - `<p>:events:keys`               pub/sub channel: key revocations (cache invalidation)
  * - `<p>:events:cancel`             pub/sub channel: cancel requests for running jobs
  * - `<p>:events:stream:<instance>`  pub/sub channel of one API process: stream chunks for the
@@ -41,6 +43,10 @@ export class RedisKeys {
 
   jobEvents(): string {
     return `${this.prefix}:events:jobs`;
+  }
+
+  batchLineEvents(): string {
+    return `${this.prefix}:events:batch-lines`;
   }
 
   keyEvents(): string {

@@ -5,14 +5,6 @@ import { JOB_STATUSES, TERMINAL_STATUSES, type PublicJob } from '../../shared/jo
 import type { BatchWorkerDeps } from './batch-worker-deps.js';
 import { collectLine } from './line-collector.js';
 
-/**
- * JobStore publishes `{"id": ..., "status": ..., "job"?: ...}` (JSON.stringify of a JobEvent, id
- * first) for every job that ends. Matching the id at the start of the raw message skips parsing
- * the full result of every interactive job; should the layout ever change, lines are still
- * collected by the runner's sweep, only later.
- */
-const LINE_EVENT = /^\{"id":"job_b[0-9a-f]{24}_[0-9]+"/;
-
 const eventSchema = z.object({
   id: z.string(),
   status: z.enum(JOB_STATUSES),
@@ -20,15 +12,16 @@ const eventSchema = z.object({
 });
 
 /**
- * Listens to job terminal events and collects batch lines as they finish: the fast path of
- * collection (the sweep is the safety net). One subscriber connection per worker process.
+ * Listens to batch lines' terminal events (`{"id": ..., "status": ..., "job"?: ...}`, a JobEvent,
+ * which JobStore publishes for line jobs on their own channel besides the channel of every job) and
+ * collects the lines as they finish: the fast path of collection (the sweep is the safety net). One
+ * subscriber connection per worker process.
  * @returns a function that stops listening.
  */
 export async function listenForLineEvents(deps: BatchWorkerDeps): Promise<() => Promise<void>> {
   const subscriber: Redis = deps.redis.duplicate();
   subscriber.on('error', (err) => deps.logger.warn({ err: { message: err.message } }, 'batch event subscriber error'));
   subscriber.on('message', (_channel: string, message: string) => {
-    if (!LINE_EVENT.test(message)) return;
     const parsed = eventSchema.safeParse(JSON.parse(message));
     if (!parsed.success || !TERMINAL_STATUSES.includes(parsed.data.status)) return;
     const line = parseLineJobId(parsed.data.id);
@@ -37,7 +30,7 @@ export async function listenForLineEvents(deps: BatchWorkerDeps): Promise<() => 
       deps.logger.warn({ err: { message: (err as Error).message }, batch: line.batchId, line: line.line }, 'collecting a batch line failed; the sweep will retry');
     });
   });
-  await subscriber.subscribe(deps.keys.jobEvents());
+  await subscriber.subscribe(deps.keys.batchLineEvents());
   return async () => {
     await subscriber.quit();
   };
