@@ -98,7 +98,10 @@ export async function runTimeline(options: TimelineOptions): Promise<TimelineRes
       const measured: Array<{ delayMs: number; windows: RequestWindow[]; directP50Ms: number }> = [];
       try {
         target = await startCheckedTarget(name, upstream, unavailable, { bench: 'timeline', checks: 20, nodeArgs });
-        if (!target) continue;
+        if (!target) {
+          rmSync(dir, { recursive: true, force: true });
+          continue;
+        }
         const client = sequentialClient(target.endpoint, target.headers);
         for (const delayMs of options.delaysMs) {
           await upstream.configure({ delayMs });
@@ -114,8 +117,9 @@ export async function runTimeline(options: TimelineOptions): Promise<TimelineRes
       const events: TimelineEvent[] = readdirSync(dir).flatMap((file) => JSON.parse(readFileSync(join(dir, file), 'utf8')) as TimelineEvent[]);
       rmSync(dir, { recursive: true, force: true });
       for (const { delayMs, windows, directP50Ms } of measured) {
-        cells.push({ target: name, delayMs, p50Ms: round(p50(windows), 3), directP50Ms: round(directP50Ms, 3), steps: requestTimeline(windows, events) });
-        process.stderr.write(`timeline: ${name} ${delayMs} ms: p50 ${round(p50(windows), 3)} ms, ${events.length} events\n`);
+        const p50Ms = round(p50(windows), 3);
+        cells.push({ target: name, delayMs, p50Ms, directP50Ms: round(directP50Ms, 3), steps: requestTimeline(windows, events) });
+        process.stderr.write(`timeline: ${name} ${delayMs} ms: p50 ${p50Ms} ms, ${events.length} events\n`);
       }
     }
   } finally {
