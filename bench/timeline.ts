@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { requestTimeline, type RequestWindow, type TimelineEvent, type TimelineStep } from './lib/request-timeline.js';
 import { envNumber, envNumbers, isMain, markdownTable, runMeta, writeResults, type RunMeta } from './lib/results.js';
-import { round } from './lib/stats.js';
+import { round, summarize } from './lib/stats.js';
 import { BASELINE_NAMES, completionBody, startCheckedTarget, TARGET_LABELS, TARGET_NAMES, type Target, type TargetName } from './lib/targets.js';
 import { startUpstream } from './lib/upstream.js';
 
@@ -79,10 +79,7 @@ function sequentialClient(endpoint: string, headers: Record<string, string>): (c
   };
 }
 
-const p50 = (windows: RequestWindow[]): number => {
-  const sorted = windows.map((w) => w.end - w.start).sort((a, b) => a - b);
-  return sorted[sorted.length >> 1]!;
-};
+const p50 = (windows: RequestWindow[]): number => summarize(windows.map((w) => w.end - w.start)).p50;
 
 export async function runTimeline(options: TimelineOptions): Promise<TimelineResult> {
   const meta = await runMeta();
@@ -117,8 +114,8 @@ export async function runTimeline(options: TimelineOptions): Promise<TimelineRes
       const events: TimelineEvent[] = readdirSync(dir).flatMap((file) => JSON.parse(readFileSync(join(dir, file), 'utf8')) as TimelineEvent[]);
       rmSync(dir, { recursive: true, force: true });
       for (const { delayMs, windows, directP50Ms } of measured) {
-        const p50Ms = round(p50(windows), 3);
-        cells.push({ target: name, delayMs, p50Ms, directP50Ms: round(directP50Ms, 3), steps: requestTimeline(windows, events) });
+        const p50Ms = p50(windows);
+        cells.push({ target: name, delayMs, p50Ms, directP50Ms, steps: requestTimeline(windows, events) });
         process.stderr.write(`timeline: ${name} ${delayMs} ms: p50 ${p50Ms} ms, ${events.length} events\n`);
       }
     }

@@ -1,3 +1,5 @@
+import { summarize } from './stats.js';
+
 /** One recorded event: wall-clock ms, the process's role, what happened (bench/lib/timeline-preload.mjs). */
 export type TimelineEvent = [timeMs: number, process: string, event: string];
 
@@ -12,17 +14,11 @@ export interface TimelineStep {
   event: string;
   /** 1 for the first time this process records this event inside a request, 2 for the second… */
   occurrence: number;
-  /** Median over the requests of the step's time after the request was sent, ms. */
+  /** Median (nearest-rank p50, as every benchmark's) over the requests of the step's time after the request was sent, ms. */
   medianMs: number;
   /** Share of the requests (0..1) in which the step happened. */
   seenIn: number;
 }
-
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
 
 /** Index of the first event at or after `t` in time-sorted `events`. */
 function firstAtOrAfter(events: readonly TimelineEvent[], t: number): number {
@@ -59,7 +55,7 @@ export function requestTimeline(windows: readonly RequestWindow[], events: reado
     }
   }
   return [...offsets.values()]
-    .map(({ process, event, occurrence, values }) => ({ process, event, occurrence, medianMs: median(values), seenIn: values.length / windows.length }))
+    .map(({ process, event, occurrence, values }) => ({ process, event, occurrence, medianMs: summarize(values).p50, seenIn: values.length / windows.length }))
     .filter((step) => step.seenIn >= minShare)
     .sort((a, b) => a.medianMs - b.medianMs);
 }

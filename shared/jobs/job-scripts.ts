@@ -40,7 +40,7 @@ if not status or status == 'succeeded' or status == 'failed' or status == 'cance
 redis.call('HSET', KEYS[1], 'status', ARGV[1], 'completed_at', ARGV[2], 'result', ARGV[3], 'error', ARGV[4], 'attempts', ARGV[5])
 redis.call('EXPIRE', KEYS[1], tonumber(ARGV[6]))
 redis.call('PUBLISH', ARGV[7], ARGV[8])
-if ARGV[9] and ARGV[9] ~= '' then redis.call('PUBLISH', ARGV[9], ARGV[8]) end
+if ARGV[9] ~= '' then redis.call('PUBLISH', ARGV[9], ARGV[8]) end
 return 1
 `;
 
@@ -70,7 +70,7 @@ if status == 'succeeded' or status == 'failed' or status == 'cancelled' then ret
 redis.call('HSET', KEYS[1], 'status', 'cancelled', 'completed_at', ARGV[1], 'error', ARGV[2])
 redis.call('EXPIRE', KEYS[1], tonumber(ARGV[3]))
 redis.call('PUBLISH', ARGV[4], ARGV[5])
-if ARGV[6] and ARGV[6] ~= '' then redis.call('PUBLISH', ARGV[6], ARGV[5]) end
+if ARGV[6] ~= '' then redis.call('PUBLISH', ARGV[6], ARGV[5]) end
 return {'cancelled', status}
 `;
 
